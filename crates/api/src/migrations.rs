@@ -1,0 +1,10 @@
+//! The catalog schema's migrations, in order. Never edit a released one:
+//! add a new file (expand/contract).
+
+use aidoc_common::db::Migration;
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 20261125000001,
+    name: "catalog",
+    sql: include_str!("../migrations/20261125000001_catalog.sql"),
+}];
