@@ -95,6 +95,32 @@ where
     }
 }
 
+/// Registers a readiness check named `name` that asks the peer at `url`
+/// through the standard gRPC health service.
+pub fn add_peer_check(health: &crate::Health, name: &str, url: &str) -> Result<(), BadUrl> {
+    use futures::FutureExt;
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let opts = ClientOptions { request_timeout: Duration::from_secs(1), ..ClientOptions::default() };
+    let ch = channel(url, &opts)?;
+    let label = name.to_owned();
+    health.add_check(name, move || {
+        let mut client = tonic_health::pb::health_client::HealthClient::new(ch.clone());
+        let label = label.clone();
+        async move {
+            let resp = client
+                .check(tonic_health::pb::HealthCheckRequest { service: String::new() })
+                .await
+                .map_err(|s| format!("{label}: {}", s.message()))?;
+            match resp.into_inner().status() {
+                ServingStatus::Serving => Ok(()),
+                other => Err(format!("{label}: {}", other.as_str_name())),
+            }
+        }
+        .boxed()
+    });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,13 +131,12 @@ pub fn load<T: ServiceConfig>(env: &EnvMap) -> Result<Settings<T>, ConfigErrors>
     let mut problems = Vec::new();
 
     let base_defaults = BaseConfig::with_ports(T::DEFAULT_LISTEN_PORT, T::DEFAULT_ADMIN_PORT);
-    let mut tree = match (serde_json::to_value(&base_defaults), serde_json::to_value(T::default())) {
-        (Ok(Value::Object(mut base)), Ok(Value::Object(service))) => {
-            base.extend(service);
-            base
-        }
+    let (base_defaults, service_defaults) = match (serde_json::to_value(&base_defaults), serde_json::to_value(T::default())) {
+        (Ok(Value::Object(base)), Ok(Value::Object(service))) => (base, service),
         _ => return Err(ConfigErrors(vec!["internal: defaults are not a map".into()])),
     };
+    let mut tree = base_defaults.clone();
+    tree.extend(service_defaults.clone());
 
     if let Some(path) = env.get("AIDOC_CONFIG_FILE").filter(|p| !p.is_empty()) {
         match read_toml(Path::new(path)) {
@@ -154,8 +153,8 @@ pub fn load<T: ServiceConfig>(env: &EnvMap) -> Result<Settings<T>, ConfigErrors>
             base_map.insert(key.to_owned(), v);
         }
     }
-    let base: Option<BaseConfig> = deserialize(Value::Object(base_map), &mut problems);
-    let service: Option<T> = deserialize(Value::Object(tree), &mut problems);
+    let base: Option<BaseConfig> = deserialize_all(&base_defaults, base_map, &mut problems);
+    let service: Option<T> = deserialize_all(&service_defaults, tree, &mut problems);
 
     match (base, service) {
         (Some(base), Some(service)) => {
@@ -166,15 +165,74 @@ pub fn load<T: ServiceConfig>(env: &EnvMap) -> Result<Settings<T>, ConfigErrors>
     }
 }
 
-fn deserialize<T: DeserializeOwned>(v: Value, problems: &mut Vec<String>) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(v) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            let path = e.path().to_string();
-            problems.push(format!("{}: {}", env_name_of(&path), e.into_inner()));
-            None
+/// Deserialises `merged`; when that fails, tries each changed leaf alone on
+/// top of the defaults, so that every bad value is reported, not just the first.
+fn deserialize_all<T: DeserializeOwned>(defaults: &Map<String, Value>, merged: Map<String, Value>, problems: &mut Vec<String>) -> Option<T> {
+    let first = match deserialize::<T>(Value::Object(merged.clone())) {
+        Ok(t) => return Some(t),
+        Err(e) => e,
+    };
+    let mut found = Vec::new();
+    let mut leaves = Vec::new();
+    collect_leaves(&merged, &mut Vec::new(), &mut leaves);
+    for (path, value) in leaves {
+        if lookup(defaults, &path) == Some(&value) {
+            continue;
+        }
+        let mut single = defaults.clone();
+        set_path(&mut single, &path, value);
+        if let Err(e) = deserialize::<T>(Value::Object(single)) {
+            if !found.contains(&e) {
+                found.push(e);
+            }
         }
     }
+    if found.is_empty() {
+        found.push(first);
+    }
+    problems.extend(found);
+    None
+}
+
+fn collect_leaves(map: &Map<String, Value>, prefix: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>) {
+    for (k, v) in map {
+        prefix.push(k.clone());
+        match v {
+            Value::Object(m) if !m.is_empty() => collect_leaves(m, prefix, out),
+            _ => out.push((prefix.clone(), v.clone())),
+        }
+        prefix.pop();
+    }
+}
+
+fn lookup<'a>(map: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
+    let (last, parents) = path.split_last()?;
+    let mut cur = map;
+    for p in parents {
+        cur = cur.get(p)?.as_object()?;
+    }
+    cur.get(last)
+}
+
+fn set_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else { return };
+    let mut cur = map;
+    for p in parents {
+        let entry = cur.entry(p.clone()).or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        let Value::Object(next) = entry else { return };
+        cur = next;
+    }
+    cur.insert(last.clone(), value);
+}
+
+fn deserialize<T: DeserializeOwned>(v: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
+        let path = e.path().to_string();
+        format!("{}: {}", env_name_of(&path), e.into_inner())
+    })
 }
 
 /// `database.url` → `AIDOC_DATABASE__URL`
@@ -417,9 +475,12 @@ mod tests {
         assert!(err.0.iter().any(|p| p.starts_with("AIDOC_WORKERS: expected an integer")));
         assert!(err.0.iter().any(|p| p.starts_with("AIDOC_ENABLED: expected a boolean")));
 
-        let err = load::<Demo>(&env(&[("AIDOC_WORKERS", "0"), ("AIDOC_LISTEN_ADDR", "nowhere")])).expect_err("fails");
+        let err = load::<Demo>(&env(&[("AIDOC_LISTEN_ADDR", "nowhere"), ("AIDOC_LOG__FORMAT", "xml"), ("AIDOC_SHUTDOWN_GRACE", "soon")]))
+            .expect_err("fails");
         let text = err.to_string();
-        assert!(text.contains("AIDOC_LISTEN_ADDR"), "{text}");
+        for key in ["AIDOC_LISTEN_ADDR", "AIDOC_LOG__FORMAT", "AIDOC_SHUTDOWN_GRACE"] {
+            assert!(text.contains(key), "{key} missing from {text}");
+        }
 
         let err = load::<Demo>(&env(&[("AIDOC_WORKERS", "0")])).expect_err("fails");
         assert_eq!(err.0, vec!["AIDOC_DATABASE__URL: required", "AIDOC_WORKERS: must be at least 1"]);

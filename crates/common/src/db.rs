@@ -44,7 +44,7 @@ impl DatabaseConfig {
     pub fn problems(&self, production: bool) -> Vec<String> {
         let mut p = Vec::new();
         match self.url.expose().parse::<tokio_postgres::Config>() {
-            Err(e) if self.url.is_empty() => p.push(format!("AIDOC_DATABASE__URL: required ({e})")),
+            _ if self.url.is_empty() => p.push("AIDOC_DATABASE__URL: required (postgres://user:password@host:port/database)".into()),
             Err(_) => p.push("AIDOC_DATABASE__URL: not a valid postgres:// URL".into()),
             Ok(cfg) if production => {
                 let pw = cfg.get_password().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();

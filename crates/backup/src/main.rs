@@ -1,0 +1,33 @@
+use aidoc_backup::config::BackupServiceConfig;
+use aidoc_common::config::process_env;
+use aidoc_common::main_support;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// aidoc-backup: backups, retention and verified restores.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the scheduler and the gRPC admin service (the default).
+    Serve,
+    /// Exit 0 when the running service reports ready, 1 otherwise.
+    Healthcheck,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env = process_env();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Healthcheck => main_support::healthcheck::<BackupServiceConfig>(&env),
+        Command::Serve => {
+            let settings = main_support::load_or_exit::<BackupServiceConfig>(&env);
+            main_support::serve(settings, env, aidoc_backup::run)
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! `aidoc up`: the whole stack on one machine with nothing but the
+//! toolchains: an embedded PostgreSQL with pgvector in the data folder (or an
+//! external one by `--database-url`), filesystem object storage, migrations,
+//! and every service as a supervised child process.
+
+use crate::postgres::{self, EmbeddedPostgres};
+use crate::supervisor::{self, ServiceSpec};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct UpArgs {
+    /// Where the database, object store, logs and secrets live.
+    #[arg(long, env = "AIDOC_DATA_DIR", default_value = ".aidoc")]
+    pub data_dir: PathBuf,
+    /// Use this PostgreSQL (with pgvector) instead of the embedded one.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The gateway's port (the URL to open).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Pick free ports for every internal service instead of the defaults.
+    #[arg(long)]
+    pub auto_ports: bool,
+    /// Folder with the service binaries (default: next to this program).
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+    /// Where the PostgreSQL binaries are installed (default: DATA_DIR/cache/postgres).
+    #[arg(long, env = "AIDOC_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Seconds to wait for every service to become ready.
+    #[arg(long, default_value_t = 120)]
+    pub ready_timeout: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpError {
+    #[error(transparent)]
+    Postgres(#[from] postgres::PgError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("missing service binary {0}; build them first: cargo build --release")]
+    MissingBinary(PathBuf),
+    #[error("{service} migrate failed: {detail}")]
+    Migrate { service: &'static str, detail: String },
+    #[error("not ready within {0:?}: {1}")]
+    NotReady(Duration, String),
+}
+
+struct Ports {
+    gateway: u16,
+    grpc: [(&'static str, u16); 4],
+    admin: [(&'static str, u16); 5],
+}
+
+fn ports(args: &UpArgs) -> std::io::Result<Ports> {
+    let pick = |default: u16| -> std::io::Result<u16> { if args.auto_ports { postgres::free_port() } else { Ok(default) } };
+    Ok(Ports {
+        gateway: args.port,
+        grpc: [("parser", pick(50051)?), ("api", pick(50052)?), ("indexer", pick(50053)?), ("backup", pick(50054)?)],
+        admin: [
+            ("gateway", pick(9180)?),
+            ("api", pick(9181)?),
+            ("parser", pick(9182)?),
+            ("indexer", pick(9183)?),
+            ("backup", pick(9184)?),
+        ],
+    })
+}
+
+fn lookup(list: &[(&'static str, u16)], name: &str) -> u16 {
+    list.iter().find(|(n, _)| *n == name).map(|(_, p)| *p).unwrap_or_default()
+}
+
+/// Reads a secret from `path`, creating it with a random value the first time.
+fn persistent_secret(path: &Path) -> std::io::Result<String> {
+    if let Ok(s) = std::fs::read_to_string(path) {
+        if !s.trim().is_empty() {
+            return Ok(s.trim().to_owned());
+        }
+    }
+    use rand::Rng;
+    let value: String = rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, &value)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(value)
+}
+
+fn bin_dir(args: &UpArgs) -> std::io::Result<PathBuf> {
+    match &args.bin_dir {
+        Some(d) => Ok(d.clone()),
+        None => Ok(std::env::current_exe()?.parent().map(Path::to_path_buf).unwrap_or_default()),
+    }
+}
+
+async fn wait_ready(admins: &[(&'static str, SocketAddr)], timeout: Duration) -> Result<(), UpError> {
+    let started = Instant::now();
+    loop {
+        let mut pending = Vec::new();
+        for (name, addr) in admins {
+            let addr = *addr;
+            let ok = tokio::task::spawn_blocking(move || aidoc_common::healthcheck::probe(addr, Duration::from_millis(800))).await;
+            if let Ok(Err(e)) | Err(e) = ok.map_err(|e| e.to_string()) {
+                pending.push(format!("{name}: {e}"));
+            }
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        if started.elapsed() > timeout {
+            return Err(UpError::NotReady(timeout, pending.join("; ")));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Runs the stack until SIGINT/SIGTERM, then stops every service and the database.
+pub async fn up(args: UpArgs) -> Result<(), UpError> {
+    let data = std::path::absolute(&args.data_dir)?;
+    for d in ["storage", "logs", "run", "secrets"] {
+        std::fs::create_dir_all(data.join(d))?;
+    }
+    let bins = bin_dir(&args)?;
+    for svc in ["gateway", "api", "parser", "indexer", "backup"] {
+        let exe = bins.join(format!("aidoc-{svc}"));
+        if !exe.is_file() {
+            return Err(UpError::MissingBinary(exe));
+        }
+    }
+
+    let (database_url, embedded) = match &args.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let cache = args.cache_dir.clone().unwrap_or_else(|| data.join("cache/postgres"));
+            let bin = tokio::task::spawn_blocking(move || postgres::ensure_installed(&cache)).await.map_err(std::io::Error::other)??;
+            let password = persistent_secret(&data.join("secrets/database-password"))?;
+            let pg = EmbeddedPostgres::new(bin, data.join("postgres"), data.join("run"), data.join("logs/postgres.log"), postgres::free_port()?, password);
+            let pg2 = pg.clone();
+            tokio::task::spawn_blocking(move || -> Result<(), postgres::PgError> {
+                if !pg2.is_initialized() {
+                    eprintln!("creating the database cluster in {} …", pg2.data_dir.display());
+                    pg2.init()?;
+                }
+                pg2.start()?;
+                pg2.ensure_database("aidoc")
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+            eprintln!("postgres ready on 127.0.0.1:{}", pg.port);
+            (pg.url("aidoc"), Some(pg))
+        }
+    };
+
+    let result = run_services(&args, &data, &bins, &database_url).await;
+    if let Some(pg) = embedded {
+        match tokio::task::spawn_blocking(move || pg.stop()).await {
+            Ok(Ok(())) => eprintln!("postgres stopped"),
+            Ok(Err(e)) => eprintln!("postgres stop failed: {e}"),
+            Err(e) => eprintln!("postgres stop failed: {e}"),
+        }
+    }
+    result
+}
+
+async fn run_services(args: &UpArgs, data: &Path, bins: &Path, database_url: &str) -> Result<(), UpError> {
+    let p = ports(args)?;
+    let url = |svc: &str| format!("http://127.0.0.1:{}", lookup(&p.grpc, svc));
+    let mut common_env: Vec<(String, String)> = vec![
+        ("AIDOC_ENV".into(), "development".into()),
+        ("AIDOC_DATABASE__URL".into(), database_url.to_owned()),
+        ("AIDOC_API_URL".into(), url("api")),
+        ("AIDOC_INDEXER_URL".into(), url("indexer")),
+        ("AIDOC_PARSER_URL".into(), url("parser")),
+        ("AIDOC_BACKUP_URL".into(), url("backup")),
+        ("AIDOC_STORAGE__BACKEND".into(), "fs".into()),
+        ("AIDOC_STORAGE__PATH".into(), data.join("storage").display().to_string()),
+        ("AIDOC_SHUTDOWN_GRACE".into(), "10s".into()),
+    ];
+    // The services read everything from their own environment: keep the
+    // operator's AIDOC_/OTEL_ settings, ours win where both are set.
+    for (k, v) in std::env::vars() {
+        if (k.starts_with("AIDOC_") || k.starts_with("OTEL_") || k == "RUST_LOG") && !common_env.iter().any(|(ck, _)| *ck == k) {
+            common_env.push((k, v));
+        }
+    }
+
+    for svc in ["api", "indexer"] {
+        let exe = bins.join(format!("aidoc-{svc}"));
+        let out = tokio::process::Command::new(&exe).arg("migrate").envs(common_env.iter().cloned()).output().await?;
+        if !out.status.success() {
+            let detail = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            return Err(UpError::Migrate { service: if svc == "api" { "aidoc-api" } else { "aidoc-indexer" }, detail: detail.trim().to_owned() });
+        }
+    }
+
+    let stop = CancellationToken::new();
+    let colors = [("parser", 35u8), ("api", 34), ("indexer", 33), ("backup", 36), ("gateway", 32)];
+    let mut admins = Vec::new();
+    let mut tasks = Vec::new();
+    for (name, color) in colors {
+        let listen = if name == "gateway" { p.gateway } else { lookup(&p.grpc, name) };
+        let admin = SocketAddr::from(([127, 0, 0, 1], lookup(&p.admin, name)));
+        admins.push((name, admin));
+        let mut env = common_env.clone();
+        env.push(("AIDOC_LISTEN_ADDR".into(), format!("127.0.0.1:{listen}")));
+        env.push(("AIDOC_ADMIN_ADDR".into(), admin.to_string()));
+        let spec = ServiceSpec {
+            name,
+            exe: bins.join(format!("aidoc-{name}")),
+            args: vec![],
+            env,
+            log_file: data.join(format!("logs/{name}.log")),
+            pid_file: data.join(format!("run/{name}.pid")),
+            grace: Duration::from_secs(15),
+            color,
+        };
+        tasks.push(tokio::spawn(supervisor::supervise(spec, stop.clone())));
+    }
+    let admin_list: Vec<String> = admins.iter().map(|(n, a)| format!("{n}={a}")).collect();
+    std::fs::write(data.join("run/admin-ports"), admin_list.join("\n") + "\n")?;
+
+    let shutdown = aidoc_common::Shutdown::new();
+    shutdown.on_signals();
+    let ready = tokio::select! {
+        r = wait_ready(&admins, Duration::from_secs(args.ready_timeout)) => r,
+        _ = shutdown.wait() => Ok(()),
+    };
+    match &ready {
+        Ok(()) if !shutdown.is_triggered() => {
+            println!();
+            println!("aidoc is ready: http://127.0.0.1:{}/", p.gateway);
+            println!("  data folder: {}", data.display());
+            println!("  stop with Ctrl-C");
+            println!();
+        }
+        Ok(()) => {}
+        Err(e) => eprintln!("{e}"),
+    }
+    if ready.is_ok() {
+        shutdown.wait().await;
+    }
+    eprintln!("stopping services …");
+    stop.cancel();
+    for t in tasks {
+        let _ = t.await;
+    }
+    ready
+}

@@ -1,0 +1,86 @@
+//! # aidoc-gateway
+//!
+//! The HTTP edge of aidoc: the REST API under `/api/v1`, authentication and
+//! rate limits, the MCP endpoint for AI agents, the OpenAPI document and the
+//! web UI. It holds no state of its own: everything goes to the api and
+//! indexer services over gRPC.
+
+pub mod config;
+pub mod error;
+pub mod observe;
+pub mod routes;
+pub mod state;
+
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpResponse, web};
+use aidoc_common::main_support::BoxError;
+use aidoc_common::{Runtime, Settings, Shutdown};
+use aidoc_proto::ErrorCode;
+use config::GatewayConfig;
+use error::ApiError;
+use state::{AppState, Backends};
+
+/// The application, shared by `run` and the tests.
+pub fn create_app(
+    state: AppState,
+) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    let json_limit = state.config.json_limit_bytes();
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::JsonConfig::default().limit(json_limit).error_handler(|err, _req| {
+            let code = match &err {
+                actix_web::error::JsonPayloadError::Overflow { .. } | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+                    ErrorCode::TooLarge
+                }
+                _ => ErrorCode::MalformedBody,
+            };
+            ApiError::new(code, err.to_string()).into()
+        }))
+        .app_data(web::QueryConfig::default().error_handler(|err, _req| ApiError::new(ErrorCode::InvalidArgument, err.to_string()).into()))
+        .app_data(web::PathConfig::default().error_handler(|err, _req| ApiError::new(ErrorCode::InvalidArgument, err.to_string()).into()))
+        .wrap(actix_web::middleware::from_fn(observe::observe))
+        .configure(routes::health::configure)
+        .configure(routes::system::configure)
+        .default_service(web::to(not_found))
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorCode::NotFound, format!("no route for {} {}", req.method(), req.path())))
+}
+
+/// Serves the gateway until `shutdown`, then drains in-flight requests.
+pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Result<(), BoxError> {
+    let cfg = settings.service.clone();
+    let runtime = Runtime::start("gateway", aidoc_common::VERSION, &settings.base, shutdown).await?;
+    aidoc_common::client::add_peer_check(&runtime.health, "api", &cfg.api_url)?;
+    aidoc_common::client::add_peer_check(&runtime.health, "indexer", &cfg.indexer_url)?;
+    let state = AppState { backends: Backends::connect(&cfg)?, config: cfg.clone(), health: runtime.health.clone() };
+
+    let listener = std::net::TcpListener::bind(settings.base.listen_addr)?;
+    let addr = listener.local_addr()?;
+    let workers = match cfg.gateway.workers {
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        n => n as usize,
+    };
+    let server = actix_web::HttpServer::new(move || create_app(state.clone()))
+        .workers(workers)
+        .disable_signals()
+        .shutdown_timeout(settings.base.shutdown_grace.as_secs().max(1))
+        .listen(listener)?
+        .run();
+    let handle = server.handle();
+    tracing::info!(%addr, workers, "http port up");
+    runtime.health.set_started();
+
+    let drain = runtime.drain_token();
+    let stopper = tokio::spawn(async move {
+        drain.cancelled().await;
+        // Graceful: stop accepting, let in-flight requests finish.
+        handle.stop(true).await;
+    });
+    server.await?;
+    stopper.abort();
+    tracing::info!("http port drained");
+    runtime.finish().await;
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! REST routes, one module per resource.
+
+pub mod health;
+pub mod system;

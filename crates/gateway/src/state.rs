@@ -1,0 +1,31 @@
+//! What every handler can reach: typed clients of the backend services.
+
+use aidoc_common::client::{BadUrl, ClientOptions, TracedChannel, channel};
+use crate::config::GatewayConfig;
+
+#[derive(Clone)]
+pub struct Backends {
+    pub api: TracedChannel,
+    pub indexer: TracedChannel,
+    pub parser: TracedChannel,
+    pub backup: TracedChannel,
+}
+
+impl Backends {
+    pub fn connect(cfg: &GatewayConfig) -> Result<Backends, BadUrl> {
+        let opts = ClientOptions::default();
+        Ok(Backends {
+            api: channel(&cfg.api_url, &opts)?,
+            indexer: channel(&cfg.indexer_url, &opts)?,
+            parser: channel(&cfg.parser_url, &opts)?,
+            backup: channel(&cfg.backup_url, &opts)?,
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub backends: Backends,
+    pub config: GatewayConfig,
+    pub health: aidoc_common::Health,
+}
