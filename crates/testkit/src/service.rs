@@ -9,6 +9,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
+pub use nix::sys::signal::Signal;
+
 pub use aidoc_cli::postgres::free_port;
 
 /// A running `aidoc-<service>` process; killed when dropped.

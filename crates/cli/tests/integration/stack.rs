@@ -230,3 +230,39 @@ async fn migrations_are_idempotent_and_guarded() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(run.drain_output().join("\n").contains("was changed after it was applied"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_healthcheck_subcommand_reports_readiness_by_exit_code() {
+    let mut parser = Launch::new("parser").spawn();
+    parser.wait_ready(READY).await;
+    let exe = aidoc_testkit::paths::binary("aidoc-parser");
+    let ready = std::process::Command::new(&exe).arg("healthcheck").env("AIDOC_ADMIN_ADDR", parser.admin_addr.to_string()).output().expect("run");
+    assert_eq!(ready.status.code(), Some(0), "{}", String::from_utf8_lossy(&ready.stderr));
+    let closed = aidoc_testkit::free_port().expect("port");
+    let down = std::process::Command::new(&exe).arg("healthcheck").env("AIDOC_ADMIN_ADDR", format!("127.0.0.1:{closed}")).output().expect("run");
+    assert_eq!(down.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&down.stderr).contains("not ready"));
+
+    // Readiness that fails a dependency check is "not ready" too.
+    let mut api = Launch::new("api").env("AIDOC_DATABASE__URL", format!("postgres://aidoc:x@127.0.0.1:{closed}/aidoc")).spawn();
+    let api_exe = aidoc_testkit::paths::binary("aidoc-api");
+    let started = Instant::now();
+    loop {
+        let out = std::process::Command::new(&api_exe)
+            .arg("healthcheck")
+            .env("AIDOC_ADMIN_ADDR", api.admin_addr.to_string())
+            .env("AIDOC_DATABASE__URL", "postgres://x@127.0.0.1/x")
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        if err.contains("503") {
+            assert_eq!(out.status.code(), Some(1));
+            assert!(err.contains("database"), "{err}");
+            break;
+        }
+        assert!(started.elapsed() < READY, "{err}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    api.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(api.wait_exit(Duration::from_secs(15)).await, Some(0));
+}

@@ -96,6 +96,17 @@ async fn up_runs_the_stack_restarts_crashed_services_and_stops_cleanly() {
         eprintln!("{service}: restarted and ready in {} ms", killed_at.elapsed().as_millis());
     }
 
+    // The gateway's channels reconnected to every restarted peer by themselves.
+    let started = Instant::now();
+    loop {
+        let (status, body) = http_get(&format!("http://127.0.0.1:{port}/api/v1/system/status"), &[]).await;
+        if status == 200 && body.contains("\"status\":\"ok\"") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "peers not reconnected: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     let pid = child.id().expect("pid") as i32;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGINT).expect("ctrl-c");
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("stops in time").expect("status");
