@@ -19,12 +19,22 @@ use config::ApiConfig;
 use futures::FutureExt;
 use std::time::Duration;
 
-pub const SERVICE_NAMES: [&str; 4] =
-    ["aidoc.api.v1.CatalogService", "aidoc.api.v1.JobService", "aidoc.api.v1.IdentityService", "aidoc.api.v1.AuditService"];
+pub const SERVICE_NAMES: [&str; 4] = [
+    "aidoc.api.v1.CatalogService",
+    "aidoc.api.v1.JobService",
+    "aidoc.api.v1.IdentityService",
+    "aidoc.api.v1.AuditService",
+];
 
 /// Serves the api until `shutdown`, then drains and closes the pool.
 pub async fn run(settings: Settings<ApiConfig>, shutdown: Shutdown) -> Result<(), BoxError> {
-    let runtime = Runtime::start(<ApiConfig as aidoc_common::ServiceConfig>::SERVICE, aidoc_common::VERSION, &settings.base, shutdown).await?;
+    let runtime = Runtime::start(
+        <ApiConfig as aidoc_common::ServiceConfig>::SERVICE,
+        aidoc_common::VERSION,
+        &settings.base,
+        shutdown,
+    )
+    .await?;
     let db = settings.service.database.clone();
     let pool = aidoc_common::db::pool(&db.url, &db, "aidoc-api")?;
     {

@@ -24,16 +24,28 @@ const WHY: &str = "backups are not available in this release";
 
 #[tonic::async_trait]
 impl pb::backup_admin_server::BackupAdmin for Admin {
-    async fn trigger(&self, _r: tonic::Request<pb::TriggerRequest>) -> Result<tonic::Response<pb::BackupInfo>, tonic::Status> {
+    async fn trigger(
+        &self,
+        _r: tonic::Request<pb::TriggerRequest>,
+    ) -> Result<tonic::Response<pb::BackupInfo>, tonic::Status> {
         Err(ErrorCode::Unimplemented.status(format!("trigger: {WHY}")))
     }
-    async fn list(&self, _r: tonic::Request<pb::ListBackupsRequest>) -> Result<tonic::Response<pb::ListBackupsResponse>, tonic::Status> {
+    async fn list(
+        &self,
+        _r: tonic::Request<pb::ListBackupsRequest>,
+    ) -> Result<tonic::Response<pb::ListBackupsResponse>, tonic::Status> {
         Err(ErrorCode::Unimplemented.status(format!("list: {WHY}")))
     }
-    async fn status(&self, _r: tonic::Request<pb::StatusRequest>) -> Result<tonic::Response<pb::StatusResponse>, tonic::Status> {
+    async fn status(
+        &self,
+        _r: tonic::Request<pb::StatusRequest>,
+    ) -> Result<tonic::Response<pb::StatusResponse>, tonic::Status> {
         Err(ErrorCode::Unimplemented.status(format!("status: {WHY}")))
     }
-    async fn verify(&self, _r: tonic::Request<pb::VerifyRequest>) -> Result<tonic::Response<pb::VerifyResult>, tonic::Status> {
+    async fn verify(
+        &self,
+        _r: tonic::Request<pb::VerifyRequest>,
+    ) -> Result<tonic::Response<pb::VerifyResult>, tonic::Status> {
         Err(ErrorCode::Unimplemented.status(format!("verify: {WHY}")))
     }
 }

@@ -34,11 +34,16 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let db = TestDb::new(&[("catalog", aidoc_api::migrations::MIGRATIONS), ("search", aidoc_indexer::migrations::MIGRATIONS)]).await;
+    let db = TestDb::new(&[
+        ("catalog", aidoc_api::migrations::MIGRATIONS),
+        ("search", aidoc_indexer::migrations::MIGRATIONS),
+    ])
+    .await;
     // Peers the indexer and the gateway check before they call themselves ready.
     let mut peers = Vec::new();
     for name in ["parser", "api", "backup"] {
-        let mut p = Launch::new(name).env("AIDOC_DATABASE__URL", db.url.clone()).env("AIDOC_LOG__LEVEL", "warn").spawn();
+        let mut p =
+            Launch::new(name).env("AIDOC_DATABASE__URL", db.url.clone()).env("AIDOC_LOG__LEVEL", "warn").spawn();
         p.wait_ready(Duration::from_secs(30)).await;
         peers.push(p);
     }
@@ -51,7 +56,10 @@ async fn main() {
     indexer_peer.wait_ready(Duration::from_secs(30)).await;
 
     println!("profile: {}", paths::profile_dir().display());
-    println!("{:<10} {:>12} {:>14} {:>14} {:>12}", "service", "binary MiB", "ready p50 ms", "ready max ms", "idle RSS MiB");
+    println!(
+        "{:<10} {:>12} {:>14} {:>14} {:>12}",
+        "service", "binary MiB", "ready p50 ms", "ready max ms", "idle RSS MiB"
+    );
     for name in ["gateway", "api", "parser", "indexer", "backup"] {
         let exe = paths::binary(&format!("aidoc-{name}"));
         let size = std::fs::metadata(&exe).map(|m| m.len()).unwrap_or(0) as f64 / (1024.0 * 1024.0);

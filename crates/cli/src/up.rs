@@ -56,7 +56,8 @@ struct Ports {
 }
 
 fn ports(args: &UpArgs) -> std::io::Result<Ports> {
-    let pick = |default: u16| -> std::io::Result<u16> { if args.auto_ports { postgres::free_port() } else { Ok(default) } };
+    let pick =
+        |default: u16| -> std::io::Result<u16> { if args.auto_ports { postgres::free_port() } else { Ok(default) } };
     Ok(Ports {
         gateway: args.port,
         grpc: [("parser", pick(50051)?), ("api", pick(50052)?), ("indexer", pick(50053)?), ("backup", pick(50054)?)],
@@ -108,7 +109,9 @@ async fn wait_ready(admins: &[(&'static str, SocketAddr)], timeout: Duration) ->
         let mut pending = Vec::new();
         for (name, addr) in admins {
             let addr = *addr;
-            let ok = tokio::task::spawn_blocking(move || aidoc_common::healthcheck::probe(addr, Duration::from_millis(800))).await;
+            let ok =
+                tokio::task::spawn_blocking(move || aidoc_common::healthcheck::probe(addr, Duration::from_millis(800)))
+                    .await;
             if let Ok(Err(e)) | Err(e) = ok.map_err(|e| e.to_string()) {
                 pending.push(format!("{name}: {e}"));
             }
@@ -141,9 +144,18 @@ pub async fn up(args: UpArgs) -> Result<(), UpError> {
         Some(url) => (url.clone(), None),
         None => {
             let cache = args.cache_dir.clone().unwrap_or_else(|| data.join("cache/postgres"));
-            let bin = tokio::task::spawn_blocking(move || postgres::ensure_installed(&cache)).await.map_err(std::io::Error::other)??;
+            let bin = tokio::task::spawn_blocking(move || postgres::ensure_installed(&cache))
+                .await
+                .map_err(std::io::Error::other)??;
             let password = persistent_secret(&data.join("secrets/database-password"))?;
-            let pg = EmbeddedPostgres::new(bin, data.join("postgres"), data.join("run"), data.join("logs/postgres.log"), postgres::free_port()?, password);
+            let pg = EmbeddedPostgres::new(
+                bin,
+                data.join("postgres"),
+                data.join("run"),
+                data.join("logs/postgres.log"),
+                postgres::free_port()?,
+                password,
+            );
             let pg2 = pg.clone();
             tokio::task::spawn_blocking(move || -> Result<(), postgres::PgError> {
                 if !pg2.is_initialized() {
@@ -188,7 +200,9 @@ async fn run_services(args: &UpArgs, data: &Path, bins: &Path, database_url: &st
     // The services read everything from their own environment: keep the
     // operator's AIDOC_/OTEL_ settings, ours win where both are set.
     for (k, v) in std::env::vars() {
-        if (k.starts_with("AIDOC_") || k.starts_with("OTEL_") || k == "RUST_LOG") && !common_env.iter().any(|(ck, _)| *ck == k) {
+        if (k.starts_with("AIDOC_") || k.starts_with("OTEL_") || k == "RUST_LOG")
+            && !common_env.iter().any(|(ck, _)| *ck == k)
+        {
             common_env.push((k, v));
         }
     }
@@ -198,7 +212,10 @@ async fn run_services(args: &UpArgs, data: &Path, bins: &Path, database_url: &st
         let out = tokio::process::Command::new(&exe).arg("migrate").envs(common_env.iter().cloned()).output().await?;
         if !out.status.success() {
             let detail = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-            return Err(UpError::Migrate { service: if svc == "api" { "aidoc-api" } else { "aidoc-indexer" }, detail: detail.trim().to_owned() });
+            return Err(UpError::Migrate {
+                service: if svc == "api" { "aidoc-api" } else { "aidoc-indexer" },
+                detail: detail.trim().to_owned(),
+            });
         }
     }
 

@@ -128,7 +128,11 @@ mod tests {
 
     #[tokio::test]
     async fn retries_only_transient_failures() {
-        let policy = RetryPolicy { attempts: 3, initial_backoff: Duration::from_millis(1), max_backoff: Duration::from_millis(2) };
+        let policy = RetryPolicy {
+            attempts: 3,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+        };
         let calls = AtomicU32::new(0);
         let r: Result<u32, _> = retry(&policy, || async {
             let n = calls.fetch_add(1, Ordering::SeqCst);

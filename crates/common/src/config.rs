@@ -131,10 +131,11 @@ pub fn load<T: ServiceConfig>(env: &EnvMap) -> Result<Settings<T>, ConfigErrors>
     let mut problems = Vec::new();
 
     let base_defaults = BaseConfig::with_ports(T::DEFAULT_LISTEN_PORT, T::DEFAULT_ADMIN_PORT);
-    let (base_defaults, service_defaults) = match (serde_json::to_value(&base_defaults), serde_json::to_value(T::default())) {
-        (Ok(Value::Object(base)), Ok(Value::Object(service))) => (base, service),
-        _ => return Err(ConfigErrors(vec!["internal: defaults are not a map".into()])),
-    };
+    let (base_defaults, service_defaults) =
+        match (serde_json::to_value(&base_defaults), serde_json::to_value(T::default())) {
+            (Ok(Value::Object(base)), Ok(Value::Object(service))) => (base, service),
+            _ => return Err(ConfigErrors(vec!["internal: defaults are not a map".into()])),
+        };
     let mut tree = base_defaults.clone();
     tree.extend(service_defaults.clone());
 
@@ -167,7 +168,11 @@ pub fn load<T: ServiceConfig>(env: &EnvMap) -> Result<Settings<T>, ConfigErrors>
 
 /// Deserialises `merged`; when that fails, tries each changed leaf alone on
 /// top of the defaults, so that every bad value is reported, not just the first.
-fn deserialize_all<T: DeserializeOwned>(defaults: &Map<String, Value>, merged: Map<String, Value>, problems: &mut Vec<String>) -> Option<T> {
+fn deserialize_all<T: DeserializeOwned>(
+    defaults: &Map<String, Value>,
+    merged: Map<String, Value>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
     let first = match deserialize::<T>(Value::Object(merged.clone())) {
         Ok(t) => return Some(t),
         Err(e) => e,
@@ -244,10 +249,9 @@ fn env_name_of(path: &str) -> String {
 }
 
 fn read_toml(path: &Path) -> Result<Map<String, Value>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("AIDOC_CONFIG_FILE: cannot read {}: {e}", path.display()))?;
-    let value: toml::Value =
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("AIDOC_CONFIG_FILE: cannot read {}: {e}", path.display()))?;
+    let value: toml::Value = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     match serde_json::to_value(value) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(format!("{}: not a TOML table", path.display())),
@@ -286,7 +290,8 @@ fn apply_env(tree: &mut Map<String, Value>, env: &EnvMap, problems: &mut Vec<Str
             }
             match std::fs::read_to_string(value) {
                 Ok(content) => {
-                    resolved.insert(target.to_owned(), (key.clone(), content.trim_end_matches(['\n', '\r']).to_owned()));
+                    resolved
+                        .insert(target.to_owned(), (key.clone(), content.trim_end_matches(['\n', '\r']).to_owned()));
                 }
                 Err(e) => problems.push(format!("{key}: cannot read {value}: {e}")),
             }
@@ -360,7 +365,11 @@ fn coerce(default: &Value, raw: &str) -> Result<Value, &'static str> {
         },
         Value::Number(n) => {
             if n.is_u64() || n.is_i64() {
-                raw_t.parse::<i64>().map(Value::from).or_else(|_| raw_t.parse::<u64>().map(Value::from)).map_err(|_| "an integer")
+                raw_t
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .or_else(|_| raw_t.parse::<u64>().map(Value::from))
+                    .map_err(|_| "an integer")
             } else {
                 raw_t.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).ok_or("a number")
             }
@@ -370,7 +379,12 @@ fn coerce(default: &Value, raw: &str) -> Result<Value, &'static str> {
                 serde_json::from_str(raw_t).map_err(|_| "a JSON array or a comma-separated list")
             } else {
                 Ok(Value::Array(
-                    raw_t.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
+                    raw_t
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| Value::String(s.into()))
+                        .collect(),
                 ))
             }
         }
@@ -475,8 +489,12 @@ mod tests {
         assert!(err.0.iter().any(|p| p.starts_with("AIDOC_WORKERS: expected an integer")));
         assert!(err.0.iter().any(|p| p.starts_with("AIDOC_ENABLED: expected a boolean")));
 
-        let err = load::<Demo>(&env(&[("AIDOC_LISTEN_ADDR", "nowhere"), ("AIDOC_LOG__FORMAT", "xml"), ("AIDOC_SHUTDOWN_GRACE", "soon")]))
-            .expect_err("fails");
+        let err = load::<Demo>(&env(&[
+            ("AIDOC_LISTEN_ADDR", "nowhere"),
+            ("AIDOC_LOG__FORMAT", "xml"),
+            ("AIDOC_SHUTDOWN_GRACE", "soon"),
+        ]))
+        .expect_err("fails");
         let text = err.to_string();
         for key in ["AIDOC_LISTEN_ADDR", "AIDOC_LOG__FORMAT", "AIDOC_SHUTDOWN_GRACE"] {
             assert!(text.contains(key), "{key} missing from {text}");

@@ -44,7 +44,9 @@ impl DatabaseConfig {
     pub fn problems(&self, production: bool) -> Vec<String> {
         let mut p = Vec::new();
         match self.url.expose().parse::<tokio_postgres::Config>() {
-            _ if self.url.is_empty() => p.push("AIDOC_DATABASE__URL: required (postgres://user:password@host:port/database)".into()),
+            _ if self.url.is_empty() => {
+                p.push("AIDOC_DATABASE__URL: required (postgres://user:password@host:port/database)".into())
+            }
             Err(_) => p.push("AIDOC_DATABASE__URL: not a valid postgres:// URL".into()),
             Ok(cfg) if production => {
                 let pw = cfg.get_password().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
@@ -76,7 +78,9 @@ pub enum DbError {
     Query(#[from] tokio_postgres::Error),
     #[error("migration {version} ({name}) was changed after it was applied (checksum {applied} ≠ {embedded})")]
     MigrationChanged { version: i64, name: String, applied: String, embedded: String },
-    #[error("the database has migration {0} that this release does not know: refusing to run an older release against a newer schema")]
+    #[error(
+        "the database has migration {0} that this release does not know: refusing to run an older release against a newer schema"
+    )]
     MigrationUnknown(i64),
 }
 
@@ -89,11 +93,13 @@ impl From<deadpool_postgres::PoolError> for DbError {
 /// A pool for `url`. No connection is made until first use, so a service
 /// starts (and reports not-ready) while the database is down.
 pub fn pool(url: &Secret, cfg: &DatabaseConfig, application_name: &str) -> Result<Pool, DbError> {
-    let mut pg: tokio_postgres::Config = url.expose().parse().map_err(|e: tokio_postgres::Error| DbError::Url(e.to_string()))?;
+    let mut pg: tokio_postgres::Config =
+        url.expose().parse().map_err(|e: tokio_postgres::Error| DbError::Url(e.to_string()))?;
     pg.connect_timeout(cfg.connect_timeout);
     pg.application_name(application_name);
     pg.options(format!("-c statement_timeout={}", cfg.statement_timeout.as_millis()));
-    let mgr = Manager::from_config(pg, tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let mgr =
+        Manager::from_config(pg, tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     Pool::builder(mgr)
         .max_size(cfg.max_connections as usize)
         .runtime(Runtime::Tokio1)
@@ -118,7 +124,8 @@ pub fn record_pool_metrics(pool: &Pool, name: &'static str) {
     let status = pool.status();
     let in_use = status.size.saturating_sub(status.available);
     metrics::gauge!(crate::metrics::DB_POOL_CONNECTIONS, "pool" => name, "state" => "in_use").set(in_use as f64);
-    metrics::gauge!(crate::metrics::DB_POOL_CONNECTIONS, "pool" => name, "state" => "idle").set(status.available as f64);
+    metrics::gauge!(crate::metrics::DB_POOL_CONNECTIONS, "pool" => name, "state" => "idle")
+        .set(status.available as f64);
     metrics::gauge!(crate::metrics::DB_POOL_CONNECTIONS, "pool" => name, "state" => "max").set(status.max_size as f64);
 }
 
@@ -139,7 +146,11 @@ fn checksum(sql: &str) -> String {
 /// Applies the pending `migrations` (sorted by version) in `schema`, each in
 /// its own transaction, under an advisory lock so that concurrent runs wait
 /// for each other. Returns the versions applied now.
-pub async fn migrate(client: &mut tokio_postgres::Client, schema: &str, migrations: &[Migration]) -> Result<Vec<i64>, DbError> {
+pub async fn migrate(
+    client: &mut tokio_postgres::Client,
+    schema: &str,
+    migrations: &[Migration],
+) -> Result<Vec<i64>, DbError> {
     let lock_key = i64::from_be_bytes(sha2_prefix(schema));
     client.execute("SELECT pg_advisory_lock($1)", &[&lock_key]).await?;
     let result = migrate_locked(client, schema, migrations).await;
@@ -155,7 +166,11 @@ fn sha2_prefix(s: &str) -> [u8; 8] {
     out
 }
 
-async fn migrate_locked(client: &mut tokio_postgres::Client, schema: &str, migrations: &[Migration]) -> Result<Vec<i64>, DbError> {
+async fn migrate_locked(
+    client: &mut tokio_postgres::Client,
+    schema: &str,
+    migrations: &[Migration],
+) -> Result<Vec<i64>, DbError> {
     client
         .batch_execute(&format!(
             "CREATE SCHEMA IF NOT EXISTS {schema};
@@ -168,7 +183,8 @@ async fn migrate_locked(client: &mut tokio_postgres::Client, schema: &str, migra
         ))
         .await?;
     let rows = client.query(&format!("SELECT version, name, checksum FROM {schema}.schema_migrations"), &[]).await?;
-    let applied: std::collections::BTreeMap<i64, String> = rows.iter().map(|r| (r.get::<_, i64>(0), r.get::<_, String>(2))).collect();
+    let applied: std::collections::BTreeMap<i64, String> =
+        rows.iter().map(|r| (r.get::<_, i64>(0), r.get::<_, String>(2))).collect();
     for version in applied.keys() {
         if !migrations.iter().any(|m| m.version == *version) {
             return Err(DbError::MigrationUnknown(*version));
@@ -181,7 +197,12 @@ async fn migrate_locked(client: &mut tokio_postgres::Client, schema: &str, migra
         let sum = checksum(m.sql);
         if let Some(prev) = applied.get(&m.version) {
             if *prev != sum {
-                return Err(DbError::MigrationChanged { version: m.version, name: m.name.into(), applied: prev.clone(), embedded: sum });
+                return Err(DbError::MigrationChanged {
+                    version: m.version,
+                    name: m.name.into(),
+                    applied: prev.clone(),
+                    embedded: sum,
+                });
             }
             continue;
         }
@@ -201,7 +222,8 @@ async fn migrate_locked(client: &mut tokio_postgres::Client, schema: &str, migra
 
 /// Connects one client outside any pool (for migrations and tools).
 pub async fn connect(url: &Secret, timeout: Duration) -> Result<tokio_postgres::Client, DbError> {
-    let mut pg: tokio_postgres::Config = url.expose().parse().map_err(|e: tokio_postgres::Error| DbError::Url(e.to_string()))?;
+    let mut pg: tokio_postgres::Config =
+        url.expose().parse().map_err(|e: tokio_postgres::Error| DbError::Url(e.to_string()))?;
     pg.connect_timeout(timeout);
     let (client, connection) = pg.connect(tokio_postgres::NoTls).await.map_err(|e| DbError::Connect(e.to_string()))?;
     tokio::spawn(async move {

@@ -78,12 +78,18 @@ where
 
 /// Keeps the gRPC health service in step with [`Health`]: SERVING only while
 /// ready, NOT_SERVING while starting, degraded or draining.
-async fn follow_health(health: Health, reporter: tonic_health::server::HealthReporter, services: Vec<String>, stop: CancellationToken) {
+async fn follow_health(
+    health: Health,
+    reporter: tonic_health::server::HealthReporter,
+    services: Vec<String>,
+    stop: CancellationToken,
+) {
     let mut last = None;
     loop {
         let ready = health.report().await.is_ready();
         if last != Some(ready) {
-            let status = if ready { tonic_health::ServingStatus::Serving } else { tonic_health::ServingStatus::NotServing };
+            let status =
+                if ready { tonic_health::ServingStatus::Serving } else { tonic_health::ServingStatus::NotServing };
             for s in services.iter().map(String::as_str).chain(std::iter::once("")) {
                 reporter.set_service_status(s, status).await;
             }
@@ -142,9 +148,7 @@ pub async fn serve(
     result
 }
 
-fn tokio_stream_incoming(
-    listener: TcpListener,
-) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+fn tokio_stream_incoming(listener: TcpListener) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
     futures::stream::unfold(listener, |listener| async move {
         let item = listener.accept().await.map(|(stream, _)| {
             let _ = stream.set_nodelay(true);

@@ -60,9 +60,7 @@ impl Default for Health {
 impl Health {
     /// `timeout` bounds each dependency check.
     pub fn new(timeout: Duration) -> Self {
-        Health {
-            inner: Arc::new(Inner { phase: AtomicU8::new(0), checks: RwLock::new(Vec::new()), timeout }),
-        }
+        Health { inner: Arc::new(Inner { phase: AtomicU8::new(0), checks: RwLock::new(Vec::new()), timeout }) }
     }
 
     /// Registers a dependency check, e.g. `SELECT 1` on the database pool.
@@ -100,7 +98,9 @@ impl Health {
             let result = match tokio::time::timeout(timeout, check()).await {
                 Ok(Ok(())) => CheckResult { ok: true, error: None },
                 Ok(Err(e)) => CheckResult { ok: false, error: Some(e) },
-                Err(_) => CheckResult { ok: false, error: Some(format!("no answer within {} ms", timeout.as_millis())) },
+                Err(_) => {
+                    CheckResult { ok: false, error: Some(format!("no answer within {} ms", timeout.as_millis())) }
+                }
             };
             (name, result)
         }))
@@ -131,11 +131,13 @@ mod tests {
         h.set_started();
         assert!(h.report().await.is_ready());
         h.add_check("db", || async { Err("connection refused".to_owned()) }.boxed());
-        h.add_check("slow", || async {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            Ok(())
-        }
-        .boxed());
+        h.add_check("slow", || {
+            async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Ok(())
+            }
+            .boxed()
+        });
         let r = h.report().await;
         assert_eq!(r.status, "degraded");
         assert_eq!(r.checks["db"].error.as_deref(), Some("connection refused"));

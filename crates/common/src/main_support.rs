@@ -26,7 +26,11 @@ where
     F: FnOnce(Settings<T>, Shutdown) -> Fut,
     Fut: Future<Output = Result<(), BoxError>>,
 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_name(format!("aidoc-{}", T::SERVICE)).build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name(format!("aidoc-{}", T::SERVICE))
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("aidoc-{}: cannot start the async runtime: {e}", T::SERVICE);

@@ -22,8 +22,7 @@ pub const PROCESS_METRICS: [&str; 5] = [
     "process_start_time_seconds",
 ];
 
-const LATENCY_BUCKETS: [f64; 14] =
-    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+const LATENCY_BUCKETS: [f64; 14] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 static PROCESS: OnceLock<metrics_process::Collector> = OnceLock::new();
@@ -50,7 +49,11 @@ pub fn install(service: &str, version: &str) -> PrometheusHandle {
             metrics::describe_gauge!(BUILD_INFO, "Build information; always 1.");
             metrics::describe_gauge!(READY, "1 when the service reports ready.");
             metrics::describe_counter!(HTTP_REQUESTS_TOTAL, "HTTP requests by route and status.");
-            metrics::describe_histogram!(HTTP_REQUEST_DURATION_SECONDS, metrics::Unit::Seconds, "HTTP request latency.");
+            metrics::describe_histogram!(
+                HTTP_REQUEST_DURATION_SECONDS,
+                metrics::Unit::Seconds,
+                "HTTP request latency."
+            );
             metrics::describe_counter!(GRPC_REQUESTS_TOTAL, "gRPC calls by method and status code.");
             metrics::describe_histogram!(GRPC_REQUEST_DURATION_SECONDS, metrics::Unit::Seconds, "gRPC call latency.");
             handle

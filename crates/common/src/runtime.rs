@@ -38,15 +38,29 @@ pub enum RuntimeError {
 impl Runtime {
     /// Binds and serves the admin port. The service is live from here on and
     /// ready once [`Health::set_started`] is called and its checks pass.
-    pub async fn start(service: &'static str, version: &'static str, base: &BaseConfig, shutdown: Shutdown) -> Result<Runtime, RuntimeError> {
+    pub async fn start(
+        service: &'static str,
+        version: &'static str,
+        base: &BaseConfig,
+        shutdown: Shutdown,
+    ) -> Result<Runtime, RuntimeError> {
         let metrics = crate::metrics::install(service, version);
         let health = Health::default();
-        let listener = TcpListener::bind(base.admin_addr)
-            .await
-            .map_err(|source| RuntimeError::Bind { what: "admin", addr: base.admin_addr, source })?;
+        let listener = TcpListener::bind(base.admin_addr).await.map_err(|source| RuntimeError::Bind {
+            what: "admin",
+            addr: base.admin_addr,
+            source,
+        })?;
         let admin_addr = listener.local_addr().map_err(RuntimeError::Http)?;
         let admin_stop = CancellationToken::new();
-        let admin_task = tokio::spawn(crate::admin::serve(listener, service, version, health.clone(), metrics.clone(), admin_stop.clone()));
+        let admin_task = tokio::spawn(crate::admin::serve(
+            listener,
+            service,
+            version,
+            health.clone(),
+            metrics.clone(),
+            admin_stop.clone(),
+        ));
 
         // Readiness turns 503 the moment shutdown is requested; only then is
         // the main port told to stop accepting.
@@ -61,7 +75,18 @@ impl Runtime {
             });
         }
         tracing::info!(%admin_addr, "admin port up");
-        Ok(Runtime { service, version, base: base.clone(), health, shutdown, metrics, admin_addr, admin_stop, admin_task, drain })
+        Ok(Runtime {
+            service,
+            version,
+            base: base.clone(),
+            health,
+            shutdown,
+            metrics,
+            admin_addr,
+            admin_stop,
+            admin_task,
+            drain,
+        })
     }
 
     /// Binds the main port.
@@ -77,7 +102,12 @@ impl Runtime {
 
     /// Serves gRPC `routes` on `listener`; marks the service started; returns
     /// after shutdown once in-flight calls are done (or the grace is over).
-    pub async fn serve_grpc(&self, listener: TcpListener, routes: tonic::service::Routes, services: &[&str]) -> Result<(), RuntimeError> {
+    pub async fn serve_grpc(
+        &self,
+        listener: TcpListener,
+        routes: tonic::service::Routes,
+        services: &[&str],
+    ) -> Result<(), RuntimeError> {
         let addr = listener.local_addr().map_err(RuntimeError::Http)?;
         tracing::info!(%addr, "grpc port up");
         self.health.set_started();

@@ -33,7 +33,8 @@ impl Telemetry {
     /// Must be called inside a Tokio runtime when exporting.
     pub fn init(service: &str, log: &LogConfig, env: &EnvMap) -> Result<Telemetry, TelemetryError> {
         let directive = env.get("RUST_LOG").cloned().unwrap_or_else(|| log.level.clone());
-        let filter = EnvFilter::try_new(&directive).map_err(|e| TelemetryError::Filter(directive.clone(), e.to_string()))?;
+        let filter =
+            EnvFilter::try_new(&directive).map_err(|e| TelemetryError::Filter(directive.clone(), e.to_string()))?;
 
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
@@ -44,21 +45,29 @@ impl Telemetry {
             }
             None => None,
         };
-        let otel_layer = provider.as_ref().map(|p| {
-            tracing_opentelemetry::layer().with_tracer(p.tracer(format!("aidoc-{service}")))
-        });
+        let otel_layer =
+            provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(format!("aidoc-{service}"))));
 
         let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
         let result = match log.format {
             LogFormat::Json => registry
-                .with(tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true).with_span_list(false))
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .json()
+                        .flatten_event(true)
+                        .with_current_span(true)
+                        .with_span_list(false),
+                )
                 .try_init(),
             LogFormat::Text => registry.with(tracing_subscriber::fmt::layer().with_target(false)).try_init(),
         };
         result.map_err(|_| TelemetryError::AlreadyInstalled)?;
         if let Some(p) = &provider {
             opentelemetry::global::set_tracer_provider(p.clone());
-            tracing::info!(endpoint = env.get("OTEL_EXPORTER_OTLP_ENDPOINT").map(String::as_str).unwrap_or(""), "exporting traces over otlp");
+            tracing::info!(
+                endpoint = env.get("OTEL_EXPORTER_OTLP_ENDPOINT").map(String::as_str).unwrap_or(""),
+                "exporting traces over otlp"
+            );
         }
         Ok(Telemetry { provider })
     }

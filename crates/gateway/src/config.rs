@@ -89,7 +89,10 @@ impl ServiceConfig for GatewayConfig {
                 p.push(format!("{key}: expected an http:// or https:// URL, got {url:?}"));
             }
         }
-        for (key, v) in [("AIDOC_GATEWAY__UPLOAD_LIMIT", &self.gateway.upload_limit), ("AIDOC_GATEWAY__JSON_LIMIT", &self.gateway.json_limit)] {
+        for (key, v) in [
+            ("AIDOC_GATEWAY__UPLOAD_LIMIT", &self.gateway.upload_limit),
+            ("AIDOC_GATEWAY__JSON_LIMIT", &self.gateway.json_limit),
+        ] {
             match parse_size(v) {
                 Some(0) | None => p.push(format!("{key}: expected a size such as 100MiB, got {v:?}")),
                 Some(_) => {}

@@ -23,21 +23,34 @@ use state::{AppState, Backends};
 /// The application, shared by `run` and the tests.
 pub fn create_app(
     state: AppState,
-) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error, InitError = ()>> {
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     let json_limit = state.config.json_limit_bytes();
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::JsonConfig::default().limit(json_limit).error_handler(|err, _req| {
             let code = match &err {
-                actix_web::error::JsonPayloadError::Overflow { .. } | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
-                    ErrorCode::TooLarge
-                }
+                actix_web::error::JsonPayloadError::Overflow { .. }
+                | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => ErrorCode::TooLarge,
                 _ => ErrorCode::MalformedBody,
             };
             ApiError::new(code, err.to_string()).into()
         }))
-        .app_data(web::QueryConfig::default().error_handler(|err, _req| ApiError::new(ErrorCode::InvalidArgument, err.to_string()).into()))
-        .app_data(web::PathConfig::default().error_handler(|err, _req| ApiError::new(ErrorCode::InvalidArgument, err.to_string()).into()))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|err, _req| ApiError::new(ErrorCode::InvalidArgument, err.to_string()).into()),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|err, _req| ApiError::new(ErrorCode::InvalidArgument, err.to_string()).into()),
+        )
         .wrap(actix_web::middleware::from_fn(observe::observe))
         .configure(routes::health::configure)
         .configure(routes::system::configure)

@@ -1,6 +1,6 @@
-use aidoc_gateway::config::GatewayConfig;
 use aidoc_common::config::process_env;
 use aidoc_common::main_support;
+use aidoc_gateway::config::GatewayConfig;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 

@@ -11,7 +11,10 @@ use tracing::Instrument;
 
 pub const REQUEST_ID: &str = "x-request-id";
 
-pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request_id = req
         .headers()
         .get(REQUEST_ID)

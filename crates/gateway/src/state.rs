@@ -1,7 +1,7 @@
 //! What every handler can reach: typed clients of the backend services.
 
-use aidoc_common::client::{BadUrl, ClientOptions, TracedChannel, channel};
 use crate::config::GatewayConfig;
+use aidoc_common::client::{BadUrl, ClientOptions, TracedChannel, channel};
 
 #[derive(Clone)]
 pub struct Backends {

@@ -1,6 +1,6 @@
-use aidoc_indexer::config::IndexerConfig;
 use aidoc_common::config::process_env;
 use aidoc_common::main_support;
+use aidoc_indexer::config::IndexerConfig;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 

@@ -110,7 +110,11 @@ fn info_pb(i: &model::DocumentInfo) -> pb::DocumentInfo {
         page_count: i.page_count,
         language: i.language.clone().unwrap_or_default(),
         producer: i.producer.clone().unwrap_or_default(),
-        outline: i.outline.iter().map(|o| pb::OutlineEntry { title: o.title.clone(), level: o.level, page: o.page.unwrap_or(0) }).collect(),
+        outline: i
+            .outline
+            .iter()
+            .map(|o| pb::OutlineEntry { title: o.title.clone(), level: o.level, page: o.page.unwrap_or(0) })
+            .collect(),
     }
 }
 
@@ -133,7 +137,10 @@ fn block_pb(b: &model::Block) -> pb::Block {
                 rows: rows
                     .iter()
                     .map(|r| pb::TableRow {
-                        cells: r.iter().map(|c| pb::TableCell { text: c.text.clone(), row_span: c.row_span, col_span: c.col_span }).collect(),
+                        cells: r
+                            .iter()
+                            .map(|c| pb::TableCell { text: c.text.clone(), row_span: c.row_span, col_span: c.col_span })
+                            .collect(),
                     })
                     .collect(),
             });
@@ -156,7 +163,9 @@ pub fn to_messages(doc: &Document, elapsed: Duration) -> Vec<pb::ParseResponse> 
     for page in &doc.pages {
         blocks += page.blocks.len() as u32;
         chars += page.blocks.iter().map(|b| b.text.chars().count() as u64).sum::<u64>();
-        out.push(pb::ParseResponse { msg: Some(Msg::Page(pb::Page { number: page.number, blocks: page.blocks.iter().map(block_pb).collect() })) });
+        out.push(pb::ParseResponse {
+            msg: Some(Msg::Page(pb::Page { number: page.number, blocks: page.blocks.iter().map(block_pb).collect() })),
+        });
     }
     out.push(pb::ParseResponse {
         msg: Some(Msg::Summary(pb::ParseSummary {
@@ -164,7 +173,11 @@ pub fn to_messages(doc: &Document, elapsed: Duration) -> Vec<pb::ParseResponse> 
             blocks,
             chars,
             duration_ms: elapsed.as_millis() as u64,
-            page_errors: doc.page_errors.iter().map(|e| pb::PageError { page: e.page, message: e.message.clone() }).collect(),
+            page_errors: doc
+                .page_errors
+                .iter()
+                .map(|e| pb::PageError { page: e.page, message: e.message.clone() })
+                .collect(),
             warnings: doc.warnings.clone(),
         })),
     });
@@ -188,7 +201,10 @@ type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ParseResponse, tonic:
 impl pb::parser_service_server::ParserService for ParserSvc {
     type ParseStream = ResponseStream;
 
-    async fn parse(&self, request: tonic::Request<tonic::Streaming<pb::ParseRequest>>) -> Result<tonic::Response<Self::ParseStream>, tonic::Status> {
+    async fn parse(
+        &self,
+        request: tonic::Request<tonic::Streaming<pb::ParseRequest>>,
+    ) -> Result<tonic::Response<Self::ParseStream>, tonic::Status> {
         let mut stream = request.into_inner();
         let header = match stream.message().await? {
             Some(pb::ParseRequest { msg: Some(pb::parse_request::Msg::Header(h)) }) => h,
@@ -196,21 +212,28 @@ impl pb::parser_service_server::ParserService for ParserSvc {
         };
         let limits = self.limits.clone();
         if header.declared_size > limits.max_bytes {
-            return Err(ErrorCode::TooLarge.status(format!("the file is {} bytes; the limit is {}", header.declared_size, limits.max_bytes)));
+            return Err(ErrorCode::TooLarge
+                .status(format!("the file is {} bytes; the limit is {}", header.declared_size, limits.max_bytes)));
         }
         let mut bytes = Vec::with_capacity(header.declared_size.min(limits.max_bytes) as usize);
         while let Some(msg) = stream.message().await? {
             match msg.msg {
                 Some(pb::parse_request::Msg::Chunk(chunk)) => {
                     if bytes.len() as u64 + chunk.len() as u64 > limits.max_bytes {
-                        return Err(ErrorCode::TooLarge.status(format!("the file exceeds the limit of {} bytes", limits.max_bytes)));
+                        return Err(ErrorCode::TooLarge
+                            .status(format!("the file exceeds the limit of {} bytes", limits.max_bytes)));
                     }
                     bytes.extend_from_slice(&chunk);
                 }
                 _ => return Err(ErrorCode::InvalidArgument.status("only byte chunks may follow the header")),
             }
         }
-        let _permit = self.permits.clone().acquire_owned().await.map_err(|_| ErrorCode::Unavailable.status("parser shutting down"))?;
+        let _permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ErrorCode::Unavailable.status("parser shutting down"))?;
         let hint = Hint {
             file_name: Some(header.file_name.clone()).filter(|s| !s.is_empty()),
             declared_type: Some(header.declared_type.clone()).filter(|s| !s.is_empty()),
@@ -226,17 +249,23 @@ impl pb::parser_service_server::ParserService for ParserSvc {
                 return Err(error_code(&e).status(e.to_string()));
             }
             Ok(Err(join)) => return Err(ErrorCode::Internal.status(format!("parser task failed: {join}"))),
-            Err(_) => return Err(ErrorCode::Timeout.status(format!("parsing took longer than {} ms", deadline.as_millis()))),
+            Err(_) => {
+                return Err(ErrorCode::Timeout.status(format!("parsing took longer than {} ms", deadline.as_millis())));
+            }
         };
         let elapsed = started.elapsed();
         tracing::info!(file = %header.file_name, bytes = size, pages = doc.pages.len(), ms = elapsed.as_millis() as u64, "parsed document");
-        metrics::histogram!("aidoc_parse_duration_seconds", "format" => doc.info.format.as_str()).record(elapsed.as_secs_f64());
+        metrics::histogram!("aidoc_parse_duration_seconds", "format" => doc.info.format.as_str())
+            .record(elapsed.as_secs_f64());
         metrics::counter!("aidoc_parse_pages_total").increment(doc.pages.len() as u64);
         let messages = to_messages(&doc, elapsed);
         Ok(tonic::Response::new(Box::pin(futures::stream::iter(messages.into_iter().map(Ok))) as ResponseStream))
     }
 
-    async fn formats(&self, _request: tonic::Request<pb::FormatsRequest>) -> Result<tonic::Response<pb::FormatsResponse>, tonic::Status> {
+    async fn formats(
+        &self,
+        _request: tonic::Request<pb::FormatsRequest>,
+    ) -> Result<tonic::Response<pb::FormatsResponse>, tonic::Status> {
         let l = &self.limits;
         Ok(tonic::Response::new(pb::FormatsResponse {
             formats: Format::ALL
@@ -273,7 +302,9 @@ pub async fn run(settings: Settings<ParserConfig>, shutdown: Shutdown) -> Result
     let max_message = 8 * 1024 * 1024;
     let mut routes = tonic::service::Routes::builder();
     routes.add_service(
-        pb::parser_service_server::ParserServiceServer::new(svc).max_decoding_message_size(max_message).max_encoding_message_size(64 * 1024 * 1024),
+        pb::parser_service_server::ParserServiceServer::new(svc)
+            .max_decoding_message_size(max_message)
+            .max_encoding_message_size(64 * 1024 * 1024),
     );
     let listener = runtime.bind_main().await?;
     runtime.serve_grpc(listener, routes.routes(), &SERVICE_NAMES).await?;
@@ -304,15 +335,20 @@ mod tests {
 
     #[tokio::test]
     async fn markdown_round_trips_into_messages() {
-        let doc = crate::parse(b"# Title\n\nSome text.\n\n- item\n", &Hint::default(), &Limits::default()).expect("parses");
+        let doc =
+            crate::parse(b"# Title\n\nSome text.\n\n- item\n", &Hint::default(), &Limits::default()).expect("parses");
         let msgs = to_messages(&doc, Duration::from_millis(3));
         let stream = futures::stream::iter(msgs);
         let msgs: Vec<_> = stream.collect().await;
         assert!(matches!(msgs.first().and_then(|m| m.msg.as_ref()), Some(pb::parse_response::Msg::Info(_))));
-        let Some(pb::parse_response::Msg::Page(page)) = msgs.get(1).and_then(|m| m.msg.clone()) else { panic!("no page") };
+        let Some(pb::parse_response::Msg::Page(page)) = msgs.get(1).and_then(|m| m.msg.clone()) else {
+            panic!("no page")
+        };
         assert_eq!(page.blocks[0].kind, pb::BlockKind::Heading as i32);
         assert_eq!(page.blocks[0].text, "Title");
         assert!(page.blocks.iter().any(|b| b.kind == pb::BlockKind::ListItem as i32 && b.text.contains("item")));
-        assert!(matches!(msgs.last().and_then(|m| m.msg.as_ref()), Some(pb::parse_response::Msg::Summary(s)) if s.pages == 1));
+        assert!(
+            matches!(msgs.last().and_then(|m| m.msg.as_ref()), Some(pb::parse_response::Msg::Summary(s)) if s.pages == 1)
+        );
     }
 }

@@ -160,9 +160,7 @@ impl ErrorCode {
     pub fn status(self, message: impl Into<String>) -> tonic::Status {
         let mut status = tonic::Status::new(self.grpc_code(), message);
         if let Ok(value) = self.as_str().parse() {
-            status
-                .metadata_mut()
-                .insert(ERROR_CODE_METADATA_KEY, value);
+            status.metadata_mut().insert(ERROR_CODE_METADATA_KEY, value);
         }
         status
     }
@@ -181,10 +179,7 @@ pub struct UnknownErrorCode(pub String);
 impl FromStr for ErrorCode {
     type Err = UnknownErrorCode;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ErrorCode::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| UnknownErrorCode(s.to_owned()))
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| UnknownErrorCode(s.to_owned()))
     }
 }
 

@@ -7,8 +7,7 @@ pub mod error;
 pub use error::{ErrorCode, status_code_of};
 
 /// The encoded file descriptor set of every aidoc package, for gRPC reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/aidoc_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/aidoc_descriptor.bin"));
 
 #[allow(clippy::all, missing_docs, rust_2018_idioms)]
 pub mod parser {

@@ -19,15 +19,19 @@ pub fn profile_dir() -> PathBuf {
 /// is missing: `cargo test --workspace` builds every binary, `-p` does not.
 pub fn binary(name: &str) -> PathBuf {
     let path = profile_dir().join(name);
-    assert!(path.is_file(), "{} is not built: run `cargo build --workspace --bins` (or `just test`) first", path.display());
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo build --workspace --bins` (or `just test`) first",
+        path.display()
+    );
     path
 }
 
 /// A cache shared by test runs (PostgreSQL binaries, template cluster).
 pub fn cache_dir() -> PathBuf {
-    std::env::var_os("AIDOC_TEST_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| profile_dir().parent().map(|t| t.join("testkit-cache")).unwrap_or_else(|| PathBuf::from("target/testkit-cache")))
+    std::env::var_os("AIDOC_TEST_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+        profile_dir().parent().map(|t| t.join("testkit-cache")).unwrap_or_else(|| PathBuf::from("target/testkit-cache"))
+    })
 }
 
 /// `../shared/corpus` next to the workspace, when present.

@@ -61,7 +61,14 @@ fn template_cluster(bin: &Path, cache: &Path) -> PathBuf {
     }
     let building = cache.join(format!("cluster-template.{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&building);
-    let mut pg = EmbeddedPostgres::new(bin.to_path_buf(), building.clone(), cache.join("run"), cache.join("initdb.log"), 0, PASSWORD.into());
+    let mut pg = EmbeddedPostgres::new(
+        bin.to_path_buf(),
+        building.clone(),
+        cache.join("run"),
+        cache.join("initdb.log"),
+        0,
+        PASSWORD.into(),
+    );
     pg.no_sync = true;
     let result = pg.init();
     if result.is_ok() {
@@ -88,7 +95,8 @@ impl TestPostgres {
             let data = dir.join("data");
             sh("copy template cluster", Command::new("cp").arg("-a").arg(&template).arg(&data));
             let port = free_port().expect("free port");
-            let pg = EmbeddedPostgres::new(bin, data.clone(), dir.clone(), dir.join("postgres.log"), port, PASSWORD.into());
+            let pg =
+                EmbeddedPostgres::new(bin, data.clone(), dir.clone(), dir.join("postgres.log"), port, PASSWORD.into());
             spawn_server(&pg);
             TestPostgres { port, pg }
         })
@@ -146,7 +154,11 @@ fn spawn_server(pg: &EmbeddedPostgres) {
     rx.recv().expect("spawner thread").unwrap_or_else(|e| panic!("cannot start postgres: {e}"));
     let started = Instant::now();
     loop {
-        let ok = Command::new(pg.bin_dir.join("pg_isready")).args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-q"]).status().map(|s| s.success()).unwrap_or(false);
+        let ok = Command::new(pg.bin_dir.join("pg_isready"))
+            .args(["-h", "127.0.0.1", "-p", &pg.port.to_string(), "-q"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
         if ok {
             return;
         }
@@ -181,7 +193,9 @@ impl TestDb {
         let server = TestPostgres::shared();
         let key: String = migrations
             .iter()
-            .map(|(schema, list)| format!("{schema}{}", list.iter().map(|m| m.version.to_string()).collect::<Vec<_>>().join("-")))
+            .map(|(schema, list)| {
+                format!("{schema}{}", list.iter().map(|m| m.version.to_string()).collect::<Vec<_>>().join("-"))
+            })
             .collect::<Vec<_>>()
             .join("_");
         let template = {
@@ -195,7 +209,9 @@ impl TestDb {
                 {
                     let mut client = connect(&server.url(&name)).await;
                     for (schema, list) in migrations {
-                        aidoc_common::db::migrate(&mut client, schema, list).await.unwrap_or_else(|e| panic!("migrate {schema}: {e}"));
+                        aidoc_common::db::migrate(&mut client, schema, list)
+                            .await
+                            .unwrap_or_else(|e| panic!("migrate {schema}: {e}"));
                     }
                 }
                 templates.insert(key, name.clone());
@@ -223,5 +239,7 @@ impl TestDb {
 }
 
 async fn connect(url: &str) -> tokio_postgres::Client {
-    aidoc_common::db::connect(&Secret::new(url), Duration::from_secs(10)).await.unwrap_or_else(|e| panic!("connect {url}: {e}"))
+    aidoc_common::db::connect(&Secret::new(url), Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"))
 }

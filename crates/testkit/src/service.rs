@@ -70,9 +70,12 @@ impl Launch {
             .kill_on_drop(true);
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn aidoc-{}: {e}", self.name));
         let (tx, rx) = mpsc::unbounded_channel();
-        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>), child.stderr.take().map(|s| Box::new(s) as _)]
-            .into_iter()
-            .flatten()
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            child.stderr.take().map(|s| Box::new(s) as _),
+        ]
+        .into_iter()
+        .flatten()
         {
             let tx = tx.clone();
             let name = self.name.clone();
@@ -116,7 +119,10 @@ impl ServiceProcess {
         let started = Instant::now();
         let admin = self.admin_addr;
         loop {
-            let probe = tokio::task::spawn_blocking(move || aidoc_common::healthcheck::probe(admin, Duration::from_millis(500))).await;
+            let probe = tokio::task::spawn_blocking(move || {
+                aidoc_common::healthcheck::probe(admin, Duration::from_millis(500))
+            })
+            .await;
             let last = match probe {
                 Ok(Ok(())) => return,
                 Ok(Err(e)) => e,

@@ -5,8 +5,8 @@ use aidoc_testkit::service::{Launch, http_get};
 use std::time::{Duration, Instant};
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 use tonic_reflection::pb::v1::{
-    ServerReflectionRequest, server_reflection_client::ServerReflectionClient, server_reflection_request::MessageRequest,
-    server_reflection_response::MessageResponse,
+    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
 async fn grpc_channel(url: &str) -> tonic::transport::Channel {
@@ -15,7 +15,10 @@ async fn grpc_channel(url: &str) -> tonic::transport::Channel {
 
 async fn reflected_services(url: &str) -> Vec<String> {
     let mut client = ServerReflectionClient::new(grpc_channel(url).await);
-    let req = ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::ListServices(String::new())) };
+    let req = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
     let mut stream = client.server_reflection_info(tokio_stream::iter([req])).await.expect("reflection").into_inner();
     let resp = stream.message().await.expect("message").expect("one response");
     match resp.message_response {
@@ -51,18 +54,25 @@ async fn every_service_reaches_ready_and_serves_health_metrics_grpc_health_and_r
 
         let (status, metrics) = http_get(&format!("{}/metrics", proc.admin_url()), &[]).await;
         assert_eq!(status, 200);
-        assert!(metrics.contains(&format!("aidoc_build_info{{service=\"{}\"", proc.name)) || metrics.contains("aidoc_build_info{"), "{metrics}");
+        assert!(
+            metrics.contains(&format!("aidoc_build_info{{service=\"{}\"", proc.name))
+                || metrics.contains("aidoc_build_info{"),
+            "{metrics}"
+        );
         assert!(metrics.contains("process_resident_memory_bytes"), "{} metrics lack process figures", proc.name);
     }
 
     // A real call shows up in the RED metrics of the service that served it.
-    let mut parser = parser_pb::parser_service_client::ParserServiceClient::new(grpc_channel(&stack.parser.url()).await);
+    let mut parser =
+        parser_pb::parser_service_client::ParserServiceClient::new(grpc_channel(&stack.parser.url()).await);
     let formats = parser.formats(parser_pb::FormatsRequest {}).await.expect("formats").into_inner();
     assert!(formats.formats.iter().any(|f| f.format == parser_pb::Format::Pdf as i32));
     assert_eq!(formats.limits.map(|l| l.max_bytes), Some(100 * 1024 * 1024));
     let (_, metrics) = http_get(&format!("{}/metrics", stack.parser.admin_url()), &[]).await;
     assert!(
-        metrics.lines().any(|l| l.starts_with("aidoc_grpc_requests_total") && l.contains("/aidoc.parser.v1.ParserService/Formats") && l.contains("code=\"Ok\"")),
+        metrics.lines().any(|l| l.starts_with("aidoc_grpc_requests_total")
+            && l.contains("/aidoc.parser.v1.ParserService/Formats")
+            && l.contains("code=\"Ok\"")),
         "{metrics}"
     );
 
@@ -84,7 +94,9 @@ async fn every_service_reaches_ready_and_serves_health_metrics_grpc_health_and_r
     assert_eq!(v["code"], "not_found");
     let (_, metrics) = http_get(&format!("{}/metrics", stack.gateway.admin_url()), &[]).await;
     assert!(
-        metrics.lines().any(|l| l.starts_with("aidoc_http_requests_total") && l.contains("route=\"/api/v1/system/status\"") && l.contains("status=\"200\"")),
+        metrics.lines().any(|l| l.starts_with("aidoc_http_requests_total")
+            && l.contains("route=\"/api/v1/system/status\"")
+            && l.contains("status=\"200\"")),
         "{metrics}"
     );
 }
@@ -116,7 +128,8 @@ async fn bad_config_exits_64_listing_every_problem() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_database_makes_readiness_503_with_the_reason_and_no_crash() {
     let closed = aidoc_testkit::free_port().expect("port");
-    let mut api = Launch::new("api").env("AIDOC_DATABASE__URL", format!("postgres://aidoc:x@127.0.0.1:{closed}/aidoc")).spawn();
+    let mut api =
+        Launch::new("api").env("AIDOC_DATABASE__URL", format!("postgres://aidoc:x@127.0.0.1:{closed}/aidoc")).spawn();
     let started = Instant::now();
     loop {
         let (status, body) = http_get(&format!("{}/health/ready", api.admin_url()), &[]).await;
@@ -167,7 +180,9 @@ async fn sigterm_turns_readiness_503_first_and_finishes_in_flight_requests() {
     }
     assert!(parser.child.try_wait().expect("wait").is_none(), "still draining the in-flight request");
 
-    tx.send(parser_pb::ParseRequest { msg: Some(parser_pb::parse_request::Msg::Chunk(body)) }).await.expect("send body");
+    tx.send(parser_pb::ParseRequest { msg: Some(parser_pb::parse_request::Msg::Chunk(body)) })
+        .await
+        .expect("send body");
     drop(tx);
     let mut stream = call.await.expect("join").expect("the in-flight call succeeds").into_inner();
     let mut text = String::new();
@@ -188,7 +203,8 @@ async fn one_request_is_one_trace_across_gateway_and_api() {
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let parent = "00f067aa0ba902b7";
     let traceparent = format!("00-{trace_id}-{parent}-01");
-    let (status, body) = http_get(&format!("{}/api/v1/system/status", stack.gateway.url()), &[("traceparent", &traceparent)]).await;
+    let (status, body) =
+        http_get(&format!("{}/api/v1/system/status", stack.gateway.url()), &[("traceparent", &traceparent)]).await;
     assert_eq!(status, 200, "{body}");
 
     let started = Instant::now();
@@ -196,7 +212,8 @@ async fn one_request_is_one_trace_across_gateway_and_api() {
         let spans: Vec<_> = receiver.spans().into_iter().filter(|s| s.trace_id == trace_id).collect();
         let gateway = spans.iter().find(|s| s.service == "aidoc-gateway" && s.parent_span_id == parent);
         if let Some(gw) = gateway {
-            let downstream: Vec<_> = spans.iter().filter(|s| s.service == "aidoc-api" && s.parent_span_id == gw.span_id).collect();
+            let downstream: Vec<_> =
+                spans.iter().filter(|s| s.service == "aidoc-api" && s.parent_span_id == gw.span_id).collect();
             if !downstream.is_empty() {
                 assert!(downstream.iter().any(|s| s.name.contains("grpc.health.v1.Health/Check")), "{downstream:?}");
                 break;
@@ -236,15 +253,24 @@ async fn the_healthcheck_subcommand_reports_readiness_by_exit_code() {
     let mut parser = Launch::new("parser").spawn();
     parser.wait_ready(READY).await;
     let exe = aidoc_testkit::paths::binary("aidoc-parser");
-    let ready = std::process::Command::new(&exe).arg("healthcheck").env("AIDOC_ADMIN_ADDR", parser.admin_addr.to_string()).output().expect("run");
+    let ready = std::process::Command::new(&exe)
+        .arg("healthcheck")
+        .env("AIDOC_ADMIN_ADDR", parser.admin_addr.to_string())
+        .output()
+        .expect("run");
     assert_eq!(ready.status.code(), Some(0), "{}", String::from_utf8_lossy(&ready.stderr));
     let closed = aidoc_testkit::free_port().expect("port");
-    let down = std::process::Command::new(&exe).arg("healthcheck").env("AIDOC_ADMIN_ADDR", format!("127.0.0.1:{closed}")).output().expect("run");
+    let down = std::process::Command::new(&exe)
+        .arg("healthcheck")
+        .env("AIDOC_ADMIN_ADDR", format!("127.0.0.1:{closed}"))
+        .output()
+        .expect("run");
     assert_eq!(down.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&down.stderr).contains("not ready"));
 
     // Readiness that fails a dependency check is "not ready" too.
-    let mut api = Launch::new("api").env("AIDOC_DATABASE__URL", format!("postgres://aidoc:x@127.0.0.1:{closed}/aidoc")).spawn();
+    let mut api =
+        Launch::new("api").env("AIDOC_DATABASE__URL", format!("postgres://aidoc:x@127.0.0.1:{closed}/aidoc")).spawn();
     let api_exe = aidoc_testkit::paths::binary("aidoc-api");
     let started = Instant::now();
     loop {

@@ -5,7 +5,8 @@ use std::time::Duration;
 pub const READY: Duration = Duration::from_secs(30);
 
 pub async fn migrated_db() -> TestDb {
-    TestDb::new(&[("catalog", aidoc_api::migrations::MIGRATIONS), ("search", aidoc_indexer::migrations::MIGRATIONS)]).await
+    TestDb::new(&[("catalog", aidoc_api::migrations::MIGRATIONS), ("search", aidoc_indexer::migrations::MIGRATIONS)])
+        .await
 }
 
 /// The four gRPC services and the gateway in front of them, all ready.
@@ -32,7 +33,8 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
     parser.wait_ready(READY).await;
     api.wait_ready(READY).await;
     backup.wait_ready(READY).await;
-    let mut indexer = with_env(Launch::new("indexer")).env("AIDOC_API_URL", api.url()).env("AIDOC_PARSER_URL", parser.url()).spawn();
+    let mut indexer =
+        with_env(Launch::new("indexer")).env("AIDOC_API_URL", api.url()).env("AIDOC_PARSER_URL", parser.url()).spawn();
     indexer.wait_ready(READY).await;
     let mut gateway = with_env(Launch::new("gateway"))
         .env("AIDOC_API_URL", api.url())

@@ -109,7 +109,8 @@ async fn up_runs_the_stack_restarts_crashed_services_and_stops_cleanly() {
 
     let pid = child.id().expect("pid") as i32;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGINT).expect("ctrl-c");
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("stops in time").expect("status");
+    let status =
+        tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("stops in time").expect("status");
     assert!(status.success(), "aidoc up exit: {status}");
     assert!(!data.path().join("postgres/postmaster.pid").exists(), "the database was stopped");
     for service in ["parser", "api", "indexer", "backup", "gateway"] {

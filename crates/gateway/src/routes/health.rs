@@ -11,7 +11,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "status": "alive", "service": "gateway", "version": aidoc_common::VERSION }))
+    HttpResponse::Ok()
+        .json(serde_json::json!({ "status": "alive", "service": "gateway", "version": aidoc_common::VERSION }))
 }
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {

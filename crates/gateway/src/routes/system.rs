@@ -36,7 +36,12 @@ async fn check(name: &'static str, ch: TracedChannel) -> ServiceStatus {
     let result = client.check(req).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {
-        Ok(r) => ServiceStatus { name, status: r.into_inner().status().as_str_name().to_ascii_lowercase(), latency_ms, error: None },
+        Ok(r) => ServiceStatus {
+            name,
+            status: r.into_inner().status().as_str_name().to_ascii_lowercase(),
+            latency_ms,
+            error: None,
+        },
         Err(e) => ServiceStatus { name, status: "unreachable".into(), latency_ms, error: Some(e.message().to_owned()) },
     }
 }
@@ -51,5 +56,9 @@ async fn status(state: web::Data<AppState>) -> HttpResponse {
     ])
     .await;
     let ok = services.iter().all(|s| s.status == "serving");
-    HttpResponse::Ok().json(SystemStatus { status: if ok { "ok" } else { "degraded" }, version: aidoc_common::VERSION, services })
+    HttpResponse::Ok().json(SystemStatus {
+        status: if ok { "ok" } else { "degraded" },
+        version: aidoc_common::VERSION,
+        services,
+    })
 }
