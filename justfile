@@ -19,6 +19,10 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
+# Install the validators `just validate` uses (helm, kubectl-validate, promtool, …).
+install-tools:
+    ./scripts/install-tools.sh
+
 # Deployment configuration validators (helm, kustomize, compose, nginx, promtool, shellcheck).
 validate:
     ./scripts/validate-deployment-configs.sh

@@ -255,9 +255,9 @@ impl pb::parser_service_server::ParserService for ParserSvc {
         };
         let elapsed = started.elapsed();
         tracing::info!(file = %header.file_name, bytes = size, pages = doc.pages.len(), ms = elapsed.as_millis() as u64, "parsed document");
-        metrics::histogram!("aidoc_parse_duration_seconds", "format" => doc.info.format.as_str())
+        metrics::histogram!(crate::metrics::PARSE_DURATION_SECONDS, "format" => doc.info.format.as_str())
             .record(elapsed.as_secs_f64());
-        metrics::counter!("aidoc_parse_pages_total").increment(doc.pages.len() as u64);
+        metrics::counter!(crate::metrics::PARSE_PAGES_TOTAL).increment(doc.pages.len() as u64);
         let messages = to_messages(&doc, elapsed);
         Ok(tonic::Response::new(Box::pin(futures::stream::iter(messages.into_iter().map(Ok))) as ResponseStream))
     }
