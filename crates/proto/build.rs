@@ -23,7 +23,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ]
     .map(|f| root.join(f));
     let descriptor = PathBuf::from(std::env::var("OUT_DIR")?).join("aidoc_descriptor.bin");
-    tonic_prost_build::configure().file_descriptor_set_path(&descriptor).compile_protos(&files, &[root.clone()])?;
+    tonic_prost_build::configure()
+        .file_descriptor_set_path(&descriptor)
+        .compile_protos(&files, std::slice::from_ref(&root))?;
     println!("cargo:rerun-if-changed={}", root.display());
     Ok(())
 }

@@ -5,7 +5,7 @@ use aidoc_common::db::DatabaseConfig;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiConfig {
     pub database: DatabaseConfig,
@@ -27,12 +27,6 @@ pub struct JobsConfig {
 impl Default for JobsConfig {
     fn default() -> Self {
         JobsConfig { max_attempts: 5, retry_backoff: Duration::from_secs(5), max_lease: Duration::from_secs(600) }
-    }
-}
-
-impl Default for ApiConfig {
-    fn default() -> Self {
-        ApiConfig { database: DatabaseConfig::default(), jobs: JobsConfig::default() }
     }
 }
 

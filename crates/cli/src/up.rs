@@ -77,10 +77,10 @@ fn lookup(list: &[(&'static str, u16)], name: &str) -> u16 {
 
 /// Reads a secret from `path`, creating it with a random value the first time.
 fn persistent_secret(path: &Path) -> std::io::Result<String> {
-    if let Ok(s) = std::fs::read_to_string(path) {
-        if !s.trim().is_empty() {
-            return Ok(s.trim().to_owned());
-        }
+    if let Ok(s) = std::fs::read_to_string(path)
+        && !s.trim().is_empty()
+    {
+        return Ok(s.trim().to_owned());
     }
     use rand::Rng;
     let value: String = rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect();

@@ -186,10 +186,10 @@ fn deserialize_all<T: DeserializeOwned>(
         }
         let mut single = defaults.clone();
         set_path(&mut single, &path, value);
-        if let Err(e) = deserialize::<T>(Value::Object(single)) {
-            if !found.contains(&e) {
-                found.push(e);
-            }
+        if let Err(e) = deserialize::<T>(Value::Object(single))
+            && !found.contains(&e)
+        {
+            found.push(e);
         }
     }
     if found.is_empty() {
