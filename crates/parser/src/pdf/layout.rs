@@ -1,0 +1,463 @@
+//! Page layout: positioned glyphs → words → lines → blocks, in reading order.
+//!
+//! Words come from glyph positions (gaps, explicit spaces), lines from shared
+//! baselines, blocks from lines stacked at line spacing with horizontal overlap.
+//! Blocks are ordered by recursive cuts: vertical gutters first (columns), then
+//! horizontal gaps (bands); adjacent bands with the same gutters are merged so a
+//! coincidental shared paragraph break does not interleave two columns.
+
+#[cfg(test)]
+use super::interp::GlyphBox;
+use super::interp::PageText;
+
+/// Gap (in font sizes) that separates two words.
+const WORD_GAP: f32 = 0.12;
+/// Gap (in font sizes) that splits a line into separate fragments (columns, cells).
+const FRAGMENT_GAP: f32 = 1.6;
+/// Gap (in font sizes) below which two pieces on a baseline are surely one line.
+const SURE_GAP: f32 = 0.6;
+
+#[derive(Debug, Clone)]
+struct Word {
+    x0: f32,
+    x1: f32,
+    y: f32,
+    size: f32,
+    dir: u8,
+    start: u32,
+    end: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Line {
+    words: Vec<Word>,
+    x0: f32,
+    x1: f32,
+    y: f32,
+    size: f32,
+    dir: u8,
+}
+
+/// A block of lines in reading order.
+#[derive(Debug, Clone)]
+pub struct TextBlock {
+    pub lines: Vec<String>,
+    /// Dominant font size.
+    pub size: f32,
+}
+
+fn words(page: &PageText) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::with_capacity(page.glyphs.len() / 4 + 1);
+    let mut cur: Option<Word> = None;
+    for g in &page.glyphs {
+        if g.space {
+            if let Some(w) = cur.take() {
+                out.push(w);
+            }
+            continue;
+        }
+        if let Some(w) = cur.as_mut() {
+            let size = w.size.max(g.size);
+            let gap = g.x - w.x1;
+            let dy = (g.y - w.y).abs();
+            // Sub- and superscripts join the word they touch ("R2", "x_i").
+            let script = g.size.min(w.size) < 0.85 * size && dy < 0.6 * size;
+            let same_line = g.dir == w.dir && (dy < 0.35 * size || script);
+            if same_line && gap < WORD_GAP * size && gap > -0.6 * size && g.start == w.end {
+                w.x1 = w.x1.max(g.x + g.w);
+                w.end = g.start + g.len;
+                w.size = w.size.max(g.size);
+                continue;
+            }
+        }
+        if let Some(w) = cur.take() {
+            out.push(w);
+        }
+        cur = Some(Word {
+            x0: g.x,
+            x1: g.x + g.w,
+            y: g.y,
+            size: g.size,
+            dir: g.dir,
+            start: g.start,
+            end: g.start + g.len,
+        });
+    }
+    if let Some(w) = cur {
+        out.push(w);
+    }
+    out.retain(|w| w.end > w.start);
+    out
+}
+
+fn lines(words: Vec<Word>, text: &str) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    for w in words {
+        if let Some(l) = out.last_mut() {
+            let size = l.size.max(w.size);
+            let dy = (w.y - l.y).abs();
+            let gap = w.x0 - l.x1;
+            let small = l.size.min(w.size);
+            // Sub- and superscripts sit off the baseline but within the line's height.
+            let same = w.dir == l.dir && (dy < 0.3 * size || (dy < 0.7 * size && small < 0.85 * size));
+            if same && gap > -0.5 * size && gap < SURE_GAP * size {
+                l.x1 = l.x1.max(w.x1);
+                if w.size > l.size {
+                    l.size = w.size;
+                    l.y = w.y;
+                }
+                l.words.push(w);
+                continue;
+            }
+        }
+        out.push(Line { x0: w.x0, x1: w.x1, y: w.y, size: w.size, dir: w.dir, words: vec![w] });
+    }
+    // Left edges shared by several fragments are column or cell starts: a wider gap
+    // before such an edge separates fragments instead of words.
+    let mut edges: Vec<(u8, f32)> = out.iter().map(|l| (l.dir, l.x0)).collect();
+    edges.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let shared_edge = |dir: u8, x: f32| -> bool {
+        let lo = edges.partition_point(|e| (e.0, e.1) < (dir, x - 1.0));
+        let hi = edges.partition_point(|e| (e.0, e.1) <= (dir, x + 1.0));
+        hi - lo >= 3
+    };
+    // Merge fragments of one line (drawn out of order, or split by a wide space).
+    out.sort_by(|a, b| a.dir.cmp(&b.dir).then(b.y.total_cmp(&a.y)).then(a.x0.total_cmp(&b.x0)));
+    let mut merged: Vec<Line> = Vec::with_capacity(out.len());
+    for l in out {
+        if let Some(m) = merged.last_mut().filter(|m| m.dir == l.dir) {
+            let size = m.size.max(l.size);
+            let gap = l.x0 - m.x1;
+            let near = gap < SURE_GAP * size || (gap < FRAGMENT_GAP * size && !shared_edge(l.dir, l.x0));
+            if (l.y - m.y).abs() < 0.2 * size && gap > -0.3 * size && near {
+                m.x1 = m.x1.max(l.x1);
+                m.size = size;
+                m.words.extend(l.words);
+                continue;
+            }
+        }
+        merged.push(l);
+    }
+    // Inside a line, order words left to right and drop overprinted duplicates.
+    for l in &mut merged {
+        if l.words.windows(2).any(|p| p[1].x0 < p[0].x0 - 0.01) {
+            l.words.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        }
+        let mut keep: Vec<Word> = Vec::with_capacity(l.words.len());
+        for w in l.words.drain(..) {
+            let dup = keep.iter().rev().take(4).any(|k| {
+                (k.x0 - w.x0).abs() < 0.3 * w.size
+                    && (k.y - w.y).abs() < 0.3 * w.size
+                    && text.get(k.start as usize..k.end as usize) == text.get(w.start as usize..w.end as usize)
+            });
+            if !dup {
+                keep.push(w);
+            }
+        }
+        l.words = keep;
+    }
+    merged
+}
+
+#[derive(Debug)]
+struct Block {
+    lines: Vec<usize>,
+    x0: f32,
+    x1: f32,
+    top: f32,
+    bottom: f32,
+    size: f32,
+    dir: u8,
+}
+
+fn blocks(lines: &[Line]) -> Vec<Block> {
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (la, lb) = (&lines[a], &lines[b]);
+        la.dir.cmp(&lb.dir).then(lb.y.total_cmp(&la.y)).then(la.x0.total_cmp(&lb.x0))
+    });
+    let mut out: Vec<Block> = Vec::new();
+    for i in order {
+        let l = &lines[i];
+        let mut best: Option<(usize, f32)> = None;
+        // Only recent blocks can continue (bounded work on pathological pages).
+        for (bi, b) in out.iter().enumerate().rev().take(256) {
+            if b.dir != l.dir {
+                continue;
+            }
+            let last = &lines[*b.lines.last().unwrap_or(&i)];
+            let dy = last.y - l.y;
+            let size = last.size.max(l.size);
+            let ratio = last.size.max(l.size) / last.size.min(l.size).max(0.01);
+            let overlap = l.x1.min(b.x1) - l.x0.max(b.x0);
+            if dy > 0.2 * size && dy < 1.75 * size && ratio < 1.35 && overlap > 0.0 && best.is_none_or(|(_, d)| dy < d)
+            {
+                best = Some((bi, dy));
+            }
+            // Blocks are in top-down order of their first line: far above means no candidate.
+            if b.bottom - l.y > 4.0 * size && best.is_some() {
+                break;
+            }
+        }
+        match best {
+            Some((bi, _)) => {
+                let b = &mut out[bi];
+                b.lines.push(i);
+                b.x0 = b.x0.min(l.x0);
+                b.x1 = b.x1.max(l.x1);
+                b.bottom = b.bottom.min(l.y - 0.25 * l.size);
+                b.size = b.size.max(l.size);
+            }
+            None => out.push(Block {
+                lines: vec![i],
+                x0: l.x0,
+                x1: l.x1,
+                top: l.y + 0.8 * l.size,
+                bottom: l.y - 0.25 * l.size,
+                size: l.size,
+                dir: l.dir,
+            }),
+        }
+    }
+    out
+}
+
+/// Column gutters of a set of blocks: x-intervals no block covers.
+fn gutters(blocks: &[Block], idx: &[usize]) -> Vec<(f32, f32)> {
+    let mut spans: Vec<(f32, f32, f32)> = idx.iter().map(|&i| (blocks[i].x0, blocks[i].x1, blocks[i].size)).collect();
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = Vec::new();
+    let mut reach = f32::NEG_INFINITY;
+    for (x0, x1, size) in spans {
+        if reach > f32::NEG_INFINITY && x0 - reach > 0.5 * size {
+            out.push((reach, x0));
+        }
+        reach = reach.max(x1);
+    }
+    out
+}
+
+/// Whether there are gutters and none of the blocks crosses one.
+fn fits(blocks: &[Block], idx: &[usize], gutters: &[(f32, f32)]) -> bool {
+    !gutters.is_empty()
+        && idx.iter().all(|&i| gutters.iter().all(|g| blocks[i].x1 <= g.0 + 0.5 || blocks[i].x0 >= g.1 - 0.5))
+}
+
+fn split_columns(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
+    let cuts = gutters(blocks, idx);
+    if cuts.is_empty() {
+        return vec![idx.to_vec()];
+    }
+    let mut cols: Vec<Vec<usize>> = vec![Vec::new(); cuts.len() + 1];
+    for &i in idx {
+        let c = cuts.iter().filter(|g| blocks[i].x0 >= g.1 - 0.01).count();
+        cols[c].push(i);
+    }
+    cols.retain(|c| !c.is_empty());
+    cols
+}
+
+fn split_bands(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
+    let mut sorted = idx.to_vec();
+    sorted.sort_by(|&a, &b| blocks[b].top.total_cmp(&blocks[a].top).then(blocks[a].x0.total_cmp(&blocks[b].x0)));
+    let mut bands: Vec<Vec<usize>> = Vec::new();
+    let mut floor = f32::INFINITY;
+    for i in sorted {
+        let b = &blocks[i];
+        match bands.last_mut() {
+            Some(band) if b.top > floor => {
+                band.push(i);
+                floor = floor.min(b.bottom);
+            }
+            _ => {
+                bands.push(vec![i]);
+                floor = b.bottom;
+            }
+        }
+    }
+    bands
+}
+
+fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<usize>) {
+    if idx.len() <= 1 || depth > 40 {
+        let mut idx = idx;
+        idx.sort_by(|&a, &b| blocks[b].top.total_cmp(&blocks[a].top).then(blocks[a].x0.total_cmp(&blocks[b].x0)));
+        out.extend(idx);
+        return;
+    }
+    let cols = split_columns(blocks, &idx);
+    if cols.len() > 1 {
+        for c in cols {
+            order(blocks, c, depth + 1, out);
+        }
+        return;
+    }
+    let bands = split_bands(blocks, &idx);
+    if bands.len() > 1 {
+        // Merge neighbouring bands while together they still have a column gutter:
+        // a coincidental shared paragraph break, or a column that starts higher than
+        // its neighbours, must not interleave the columns.
+        let mut merged: Vec<Vec<usize>> = Vec::new();
+        for band in bands {
+            if let Some(prev) = merged.last_mut()
+                && (fits(blocks, prev, &gutters(blocks, &band)) || fits(blocks, &band, &gutters(blocks, prev)))
+            {
+                prev.extend_from_slice(&band);
+                continue;
+            }
+            merged.push(band);
+        }
+        if merged.len() > 1 {
+            for band in merged {
+                order(blocks, band, depth + 1, out);
+            }
+            return;
+        }
+    }
+    order(blocks, idx, 41, out);
+}
+
+/// Lays out one page's glyphs into blocks in reading order.
+pub fn layout(page: &PageText) -> Vec<TextBlock> {
+    let text = page.text.as_str();
+    let lines = lines(words(page), text);
+    let blocks = blocks(&lines);
+    // Dominant direction first, then the others.
+    let mut dir_chars = [0usize; 4];
+    for l in &lines {
+        dir_chars[l.dir as usize & 3] += l
+            .words
+            .iter()
+            .map(|w| text.get(w.start as usize..w.end as usize).map_or(0, |t| t.chars().count()))
+            .sum::<usize>();
+    }
+    let mut dirs: Vec<u8> = (0..4).filter(|&d| dir_chars[d as usize] > 0).collect();
+    dirs.sort_by_key(|&d| std::cmp::Reverse(dir_chars[d as usize]));
+    let mut ordered = Vec::with_capacity(blocks.len());
+    for d in dirs {
+        let idx: Vec<usize> = (0..blocks.len()).filter(|&i| blocks[i].dir == d).collect();
+        order(&blocks, idx, 0, &mut ordered);
+    }
+    ordered
+        .into_iter()
+        .map(|bi| {
+            let b = &blocks[bi];
+            let lines = b.lines.iter().map(|&li| line_text(&lines[li], text)).collect();
+            TextBlock { lines, size: b.size }
+        })
+        .collect()
+}
+
+fn is_rtl(c: char) -> bool {
+    matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+/// A line's words joined by spaces; right-to-left words (drawn in visual order) are
+/// put back in logical order.
+fn line_text(l: &Line, text: &str) -> String {
+    let words: Vec<&str> = l.words.iter().map(|w| text.get(w.start as usize..w.end as usize).unwrap_or("")).collect();
+    let rtl_words = words.iter().filter(|w| w.chars().any(is_rtl)).count();
+    let mut parts: Vec<String> = words
+        .iter()
+        .map(|w| if w.chars().any(is_rtl) { w.chars().rev().collect() } else { (*w).to_string() })
+        .collect();
+    if rtl_words * 2 > words.len() {
+        parts.reverse();
+    }
+    let line = parts.join(" ");
+    // Typographic ligatures (ﬁ, ﬂ, ﬀ, …) become their letters, as a reader types them.
+    if line.contains(|c: char| ('\u{FB00}'..='\u{FB06}').contains(&c)) {
+        let mut out = String::with_capacity(line.len() + 4);
+        for c in line.chars() {
+            match c {
+                '\u{FB00}' => out.push_str("ff"),
+                '\u{FB01}' => out.push_str("fi"),
+                '\u{FB02}' => out.push_str("fl"),
+                '\u{FB03}' => out.push_str("ffi"),
+                '\u{FB04}' => out.push_str("ffl"),
+                '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+                c => out.push(c),
+            }
+        }
+        return out;
+    }
+    line
+}
+
+/// Joins a block's lines, removing end-of-line hyphenation ("exam-" + "ple").
+pub fn join_lines(lines: &[String]) -> String {
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            let prev_hyphen = out.ends_with('-') || out.ends_with('\u{AD}');
+            let before = out.chars().rev().nth(1);
+            let next = line.chars().next();
+            if prev_hyphen && before.is_some_and(char::is_alphabetic) && next.is_some_and(char::is_lowercase) {
+                out.pop();
+            } else {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(items: &[(f32, f32, &str)]) -> PageText {
+        // Each item is one word at (x, y) with 10 pt glyphs of width 5.
+        let mut p = PageText::default();
+        for &(x, y, word) in items {
+            for (k, ch) in word.chars().enumerate() {
+                let start = p.text.len() as u32;
+                p.text.push(ch);
+                p.glyphs.push(GlyphBox {
+                    x: x + 5.0 * k as f32,
+                    y,
+                    w: 5.0,
+                    size: 10.0,
+                    dir: 0,
+                    space: false,
+                    start,
+                    len: ch.len_utf8() as u32,
+                });
+            }
+        }
+        p
+    }
+
+    fn text(p: &PageText) -> Vec<String> {
+        layout(p).iter().map(|b| join_lines(&b.lines)).collect()
+    }
+
+    #[test]
+    fn words_from_gaps() {
+        let p = page(&[(0.0, 700.0, "Hello"), (28.0, 700.0, "world")]);
+        assert_eq!(text(&p), vec!["Hello world"]);
+    }
+
+    #[test]
+    fn two_columns_read_column_by_column() {
+        // A title wide enough to span both columns (60 glyphs of 5 pt).
+        let title = "T".repeat(60);
+        let mut items = vec![(60.0, 760.0, title.as_str())];
+        for i in 0..6 {
+            let y = 720.0 - 12.0 * i as f32;
+            items.push((50.0, y, if i % 2 == 0 { "left" } else { "more" }));
+            items.push((300.0, y, if i % 2 == 0 { "right" } else { "again" }));
+        }
+        let t = text(&page(&items));
+        assert_eq!(t[0], title);
+        assert_eq!(t[1], "left\nmore\nleft\nmore\nleft\nmore");
+        assert_eq!(t[2], "right\nagain\nright\nagain\nright\nagain");
+    }
+
+    #[test]
+    fn dehyphenation() {
+        let l = vec!["an exam-".to_string(), "ple of run-".to_string(), "Time".to_string()];
+        assert_eq!(join_lines(&l), "an example of run-\nTime");
+    }
+}

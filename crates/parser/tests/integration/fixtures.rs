@@ -1,0 +1,162 @@
+//! Small documents generated here (no third-party files), checked in detail and
+//! snapshotted as JSON.
+
+use std::io::Write;
+
+use aidoc_parser::{BlockKind, Hint, Limits, parse, to_text};
+
+/// Assembles a PDF from object bodies (object n = index + 1), computing the xref.
+pub fn build_pdf(objects: &[String]) -> Vec<u8> {
+    let mut out = b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{}\nendobj\n", i + 1, body).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R /Info 2 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
+            .as_bytes(),
+    );
+    out
+}
+
+fn stream(content: &str) -> String {
+    format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len())
+}
+
+/// Two pages: a title, a paragraph with a hyphenated line break, a bullet list, a
+/// two-column section, and an outline.
+pub fn sample_pdf() -> Vec<u8> {
+    let page1 = "BT /F1 20 Tf 72 720 Td (Parser Guide) Tj ET\n\
+        BT /F1 11 Tf 72 690 Td 14 TL (The parser reads every docu-) Tj T* (ment it is given.) Tj ET\n\
+        BT /F1 11 Tf 72 640 Td 14 TL (\\225 first point) Tj T* (\\225 second point) Tj ET";
+    let page2 = "BT /F1 16 Tf 72 720 Td (Columns) Tj ET\n\
+        BT /F1 10 Tf 72 690 Td 12 TL (Left column one) Tj T* (left column two) Tj T* (left column three) Tj ET\n\
+        BT /F1 10 Tf 320 690 Td 12 TL (Right column one) Tj T* (right column two) Tj T* (right column three) Tj ET";
+    build_pdf(&[
+        "<< /Type /Catalog /Pages 3 0 R /Outlines 8 0 R /Lang (en) >>".into(),
+        "<< /Title (Parser Guide) /Author (aidoc) /CreationDate (D:20240102030405Z) >>".into(),
+        "<< /Type /Pages /Kids [4 0 R 5 0 R] /Count 2 >>".into(),
+        "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 6 0 R /Resources << /Font << /F1 11 0 R >> >> >>".into(),
+        "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 7 0 R /Resources << /Font << /F1 11 0 R >> >> >>".into(),
+        stream(page1),
+        stream(page2),
+        "<< /Type /Outlines /First 9 0 R /Last 10 0 R /Count 2 >>".into(),
+        "<< /Title (Parser Guide) /Parent 8 0 R /Next 10 0 R /Dest [4 0 R /XYZ 0 792 0] >>".into(),
+        "<< /Title (Columns) /Parent 8 0 R /Prev 9 0 R /Dest [5 0 R /XYZ 0 792 0] >>".into(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into(),
+    ])
+}
+
+/// A Word package with headings, a footnote, a numbered list, a table with a merged
+/// cell, tracked changes, a text box (with its VML fallback), image alt text and an
+/// equation.
+pub fn sample_docx() -> Vec<u8> {
+    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document {w}><w:body>
+<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Install guide</w:t></w:r></w:p>
+<w:p><w:r><w:t xml:space="preserve">Run the installer</w:t></w:r><w:r><w:footnoteReference w:id="2"/></w:r><w:r><w:t xml:space="preserve"> on </w:t></w:r><w:ins w:id="1" w:author="a"><w:r><w:t>every</w:t></w:r></w:ins><w:del w:id="3" w:author="a"><w:r><w:delText>no</w:delText></w:r></w:del><w:r><w:t xml:space="preserve"> host &amp; VM.</w:t></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="Heading2"/></w:pPr><w:r><w:t>Steps</w:t></w:r></w:p>
+<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Download</w:t></w:r></w:p>
+<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Unpack</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr><w:p><w:r><w:t>Ports</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:p><w:r><w:t>gRPC</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>50051</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+<w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor><wp:docPr id="1" name="Box"/><w:txbxContent><w:p><w:r><w:t>Boxed note</w:t></w:r></w:p></w:txbxContent></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>Boxed note</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r><w:r><w:t>See the diagram</w:t></w:r><w:r><w:drawing><wp:inline><wp:docPr id="2" name="Picture" descr="Architecture diagram"/></wp:inline></w:drawing></w:r></w:p>
+<w:p><m:oMathPara><m:oMath><m:r><m:t>E=m</m:t></m:r><m:sSup><m:e><m:r><m:t>c</m:t></m:r></m:e><m:sup><m:r><m:t>2</m:t></m:r></m:sup></m:sSup></m:oMath></m:oMathPara></w:p>
+<w:sectPr/></w:body></w:document>"#
+    );
+    let styles = format!(
+        r#"<w:styles {w}><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style>
+<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style>
+<w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style></w:styles>"#
+    );
+    let numbering = format!(
+        r#"<w:numbering {w}><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>"#
+    );
+    let footnotes = format!(
+        r#"<w:footnotes {w}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote><w:footnote w:id="2"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> Needs root.</w:t></w:r></w:p></w:footnote></w:footnotes>"#
+    );
+    let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/></Relationships>"#;
+    let root_rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
+    let core = r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"><dc:title>Install guide</dc:title><dc:creator>aidoc</dc:creator><dcterms:created>2024-01-02T03:04:05Z</dcterms:created></cp:coreProperties>"#;
+    let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>"#;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, body) in [
+        ("[Content_Types].xml", types.to_string()),
+        ("_rels/.rels", root_rels.to_string()),
+        ("word/document.xml", document),
+        ("word/styles.xml", styles),
+        ("word/numbering.xml", numbering),
+        ("word/footnotes.xml", footnotes),
+        ("word/_rels/document.xml.rels", rels.to_string()),
+        ("docProps/core.xml", core.to_string()),
+    ] {
+        zip.start_file(name, opts).expect("zip entry");
+        zip.write_all(body.as_bytes()).expect("zip write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+#[test]
+fn pdf_fixture_structure() {
+    let doc = parse(&sample_pdf(), &Hint::default(), &Limits::default()).expect("parse");
+    assert_eq!(doc.info.title.as_deref(), Some("Parser Guide"));
+    assert_eq!(doc.info.created.as_deref(), Some("2024-01-02T03:04:05Z"));
+    assert_eq!(doc.info.page_count, 2);
+    let p1 = &doc.pages[0].blocks;
+    assert_eq!(p1[0].kind, BlockKind::Heading { level: 1 });
+    assert_eq!(p1[0].text, "Parser Guide");
+    assert_eq!(p1[1].text, "The parser reads every document it is given.");
+    assert_eq!(p1[2].kind, BlockKind::ListItem { label: "•".into(), level: 0 });
+    assert_eq!(p1[2].text, "first point");
+    // "Columns" is a top-level outline entry, so a level-1 heading despite its size.
+    let p2 = &doc.pages[1].blocks;
+    assert_eq!(p2[0].kind, BlockKind::Heading { level: 1 });
+    assert_eq!(p2[0].text, "Columns");
+    let text = to_text(&doc);
+    let left = text.find("left column three").expect("left");
+    let right = text.find("Right column one").expect("right");
+    assert!(left < right, "columns interleaved: {text}");
+    assert!(text.contains('\x0c'));
+}
+
+#[test]
+fn docx_fixture_structure() {
+    let doc = parse(&sample_docx(), &Hint::default(), &Limits::default()).expect("parse");
+    assert_eq!(doc.info.title.as_deref(), Some("Install guide"));
+    let blocks: Vec<_> = doc.pages.iter().flat_map(|p| &p.blocks).collect();
+    assert_eq!(blocks[0].kind, BlockKind::Heading { level: 1 });
+    assert_eq!(blocks[1].text, "Run the installer[1] on every host & VM.");
+    assert_eq!(blocks[2].kind, BlockKind::Heading { level: 2 });
+    assert_eq!(blocks[3].kind, BlockKind::ListItem { label: "1.".into(), level: 0 });
+    assert_eq!(blocks[4].kind, BlockKind::ListItem { label: "2.".into(), level: 0 });
+    match &blocks[5].kind {
+        BlockKind::Table { rows } => {
+            assert_eq!(rows[0][0].col_span, 2);
+            assert_eq!(rows[1][1].text, "50051");
+        }
+        other => panic!("not a table: {other:?}"),
+    }
+    let text = to_text(&doc);
+    assert_eq!(text.matches("Boxed note").count(), 1, "text box once: {text}");
+    assert!(text.contains("[Architecture diagram]"));
+    assert!(text.contains("E=mc²"), "{text}");
+    assert!(text.contains("[1] Needs root."));
+    assert!(!text.contains("no host"));
+}
+
+#[test]
+fn snapshots() {
+    let pdf = parse(&sample_pdf(), &Hint::default(), &Limits::default()).expect("pdf");
+    insta::assert_json_snapshot!("sample_pdf", pdf);
+    let docx = parse(&sample_docx(), &Hint::default(), &Limits::default()).expect("docx");
+    insta::assert_json_snapshot!("sample_docx", docx);
+}
