@@ -1,0 +1,3 @@
+//! The gateway as a real process, and behind the real nginx edge.
+
+mod edge;
