@@ -155,6 +155,10 @@ fn math_render(kind: &[u8], inner: &str, chr: &str) -> String {
             let accent = if chr.is_empty() { "\u{302}" } else { chr };
             format!("{inner}{accent}")
         }
+        b"nary" => {
+            let op = if chr.is_empty() { "∫" } else { chr };
+            format!("{op}{inner}")
+        }
         _ => {
             let (beg, end) = chr.split_once('\u{0}').unwrap_or(("(", ")"));
             let beg = if chr.is_empty() { "(" } else { beg };
@@ -361,7 +365,7 @@ impl<'s> Walker<'s> {
                                 p.text.push_str(&format!(" [{a}] "));
                             }
                         }
-                        b"sub" | b"sup" | b"acc" | b"d" => {
+                        b"sub" | b"sup" | b"acc" | b"d" | b"nary" => {
                             if let Some((kind, start, chr)) = self.math.pop()
                                 && let Some(p) = paras.last_mut()
                                 && start <= p.text.len()
@@ -458,7 +462,7 @@ impl<'s> Walker<'s> {
                     *alt = Some(d.split_whitespace().collect::<Vec<_>>().join(" "));
                 }
             }
-            b"sub" | b"sup" | b"acc" | b"d" => {
+            b"sub" | b"sup" | b"acc" | b"d" | b"nary" => {
                 if let Some(p) = paras.last() {
                     self.math.push((name.to_vec(), p.text.len(), String::new()));
                 }
@@ -486,11 +490,11 @@ impl<'s> Walker<'s> {
                 }
             }
             b"chr" | b"begChr" | b"endChr" => {
-                // Accent and delimiter characters of the enclosing m:acc / m:d.
+                // Accent, operator and delimiter characters of the enclosing m:acc / m:nary / m:d.
                 if let Some(m) = self
                     .math
                     .last_mut()
-                    .filter(|m| (m.0 == b"acc") == (name == b"chr") && m.0 != b"sub" && m.0 != b"sup")
+                    .filter(|m| if name == b"chr" { m.0 == b"acc" || m.0 == b"nary" } else { m.0 == b"d" })
                 {
                     let v = attr(e, b"val").unwrap_or_default();
                     match name {
