@@ -5,9 +5,16 @@
 //! `FOR UPDATE SKIP LOCKED`); the audit log. It owns the PostgreSQL schema
 //! `catalog` and applies its migrations with `aidoc-api migrate`.
 
+pub mod audit;
+pub mod catalog;
 pub mod config;
+pub mod db;
+pub mod jobs;
 pub mod migrations;
+pub mod models;
 mod pending;
+pub mod schema;
+pub mod util;
 
 use aidoc_common::main_support::BoxError;
 use aidoc_common::{Runtime, Settings, Shutdown};
@@ -36,12 +43,12 @@ pub async fn run(settings: Settings<ApiConfig>, shutdown: Shutdown) -> Result<()
     )
     .await?;
     let db = settings.service.database.clone();
-    let pool = aidoc_common::db::pool(&db.url, &db, "aidoc-api")?;
+    let pool = db::pool(&db.url, &db, "aidoc-api")?;
     {
         let pool = pool.clone();
         runtime.health.add_check("database", move || {
             let pool = pool.clone();
-            async move { aidoc_common::db::ping(&pool).await }.boxed()
+            async move { db::ping(&pool).await }.boxed()
         });
     }
     let metrics_task = {
@@ -49,7 +56,8 @@ pub async fn run(settings: Settings<ApiConfig>, shutdown: Shutdown) -> Result<()
         let stop = runtime.drain_token();
         tokio::spawn(async move {
             loop {
-                aidoc_common::db::record_pool_metrics(&pool, "primary");
+                db::record_pool_metrics(&pool, "primary");
+                jobs::record_queue_metrics(&pool).await;
                 tokio::select! {
                     _ = stop.cancelled() => break,
                     _ = tokio::time::sleep(Duration::from_secs(5)) => {}
@@ -60,8 +68,12 @@ pub async fn run(settings: Settings<ApiConfig>, shutdown: Shutdown) -> Result<()
 
     let mut routes = tonic::service::Routes::builder();
     routes
-        .add_service(CatalogServiceServer::new(pending::Catalog))
-        .add_service(JobServiceServer::new(pending::Jobs))
+        .add_service(CatalogServiceServer::new(catalog::Catalog::new(pool.clone(), settings.service.jobs.max_attempts)))
+        .add_service(JobServiceServer::new(jobs::Jobs::new(
+            pool.clone(),
+            settings.service.jobs.retry_backoff,
+            settings.service.jobs.max_lease,
+        )))
         .add_service(IdentityServiceServer::new(pending::Identity))
         .add_service(AuditServiceServer::new(pending::Audit));
     let listener = runtime.bind_main().await?;

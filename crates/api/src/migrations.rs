@@ -3,8 +3,11 @@
 
 use aidoc_common::db::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 20261125000001,
-    name: "catalog",
-    sql: include_str!("../migrations/20261125000001_catalog.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 20261125000001,
+        name: "catalog",
+        sql: include_str!("../migrations/20261125000001_catalog.sql"),
+    },
+    Migration { version: 20261125000002, name: "ingest", sql: include_str!("../migrations/20261125000002_ingest.sql") },
+];

@@ -20,31 +20,6 @@ macro_rules! pending_service {
     };
 }
 
-pending_service!(Catalog, pb::catalog_service_server::CatalogService, "the catalog is not available in this release", {
-    create_document(pb::CreateDocumentRequest) -> pb::CreateDocumentResponse;
-    get_document(pb::GetDocumentRequest) -> pb::Document;
-    list_documents(pb::ListDocumentsRequest) -> pb::ListDocumentsResponse;
-    update_document(pb::UpdateDocumentRequest) -> pb::Document;
-    delete_document(pb::DeleteDocumentRequest) -> pb::DeleteDocumentResponse;
-    reindex_document(pb::ReindexDocumentRequest) -> pb::Document;
-    list_versions(pb::ListVersionsRequest) -> pb::ListVersionsResponse;
-    create_category(pb::CreateCategoryRequest) -> pb::Category;
-    list_categories(pb::ListCategoriesRequest) -> pb::ListCategoriesResponse;
-    update_category(pb::UpdateCategoryRequest) -> pb::Category;
-    delete_category(pb::DeleteCategoryRequest) -> pb::DeleteCategoryResponse;
-    list_tags(pb::ListTagsRequest) -> pb::ListTagsResponse;
-});
-
-pending_service!(Jobs, pb::job_service_server::JobService, "the ingest queue is not available in this release", {
-    claim_job(pb::ClaimJobRequest) -> pb::ClaimJobResponse;
-    heartbeat(pb::HeartbeatRequest) -> pb::HeartbeatResponse;
-    complete_job(pb::CompleteJobRequest) -> pb::CompleteJobResponse;
-    fail_job(pb::FailJobRequest) -> pb::FailJobResponse;
-    report_progress(pb::ReportProgressRequest) -> pb::ReportProgressResponse;
-    list_jobs(pb::ListJobsRequest) -> pb::ListJobsResponse;
-    queue_stats(pb::QueueStatsRequest) -> pb::QueueStatsResponse;
-});
-
 pending_service!(Identity, pb::identity_service_server::IdentityService, "users and keys are not available in this release", {
     authenticate(pb::AuthenticateRequest) -> pb::AuthenticateResponse;
     create_session(pb::CreateSessionRequest) -> pb::CreateSessionResponse;
