@@ -15,7 +15,12 @@
 
 mod script;
 
+pub mod highlight;
+pub mod lang;
 pub mod tokenize;
+
+pub use highlight::snippet;
+pub use lang::detect_language;
 
 pub use tokenize::{
     MAX_LEXEME_BYTES, MAX_POSITION, QueryOp, Token, index_tokens, query_tokens, to_tsquery_literal, to_tsvector_literal,
