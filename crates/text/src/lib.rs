@@ -15,10 +15,12 @@
 
 mod script;
 
+pub mod chunk;
 pub mod highlight;
 pub mod lang;
 pub mod tokenize;
 
+pub use chunk::{Block, BlockKind, Chunk, ChunkerConfig, approx_tokens, chunk_document};
 pub use highlight::snippet;
 pub use lang::detect_language;
 
