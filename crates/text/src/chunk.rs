@@ -336,15 +336,14 @@ impl Chunker<'_> {
         let fits = |a: usize, b: usize| self.tokens(unit.kind, &text[a..b]) <= self.max;
         let mut from = start;
         while from < end {
-            let next_words = &words[words.partition_point(|&w| w <= from)..];
-            let to = match longest_fit(next_words, |q| fits(from, q)) {
-                Some(q) => q,
-                None => {
-                    let next_chars = &chars[chars.partition_point(|&c| c <= from)..];
-                    let first_word = next_words.first().copied().unwrap_or(end);
-                    let within = &next_chars[..next_chars.partition_point(|&c| c <= first_word)];
-                    longest_fit(within, |q| fits(from, q)).unwrap_or(next_chars[0])
+            // The longest prefix that fits, cut back to the last word boundary in it when there is one.
+            let next_chars = &chars[chars.partition_point(|&c| c <= from)..];
+            let to = match longest_fit(next_chars, |q| fits(from, q)) {
+                Some(longest) => {
+                    let words_in = &words[..words.partition_point(|&w| w <= longest)];
+                    words_in.last().copied().filter(|&w| w > from).unwrap_or(longest)
                 }
+                None => next_chars[0],
             };
             out.push(Span { unit: k, start: from, end: to });
             from = to;
@@ -446,11 +445,34 @@ fn unit_of(block: &Block) -> Unit {
     Unit { kind: block.kind, page: block.page, text }
 }
 
-/// The largest of the increasing `candidates` for which `fits` holds, by binary search (the counter is
-/// taken to grow with the text).
+/// The largest of the increasing `candidates` for which `fits` holds (the counter is taken to grow with the
+/// text). The search gallops from the first candidate, so no probe is much longer than the answer and a
+/// long text is cut in linear time.
 fn longest_fit(candidates: &[usize], fits: impl Fn(usize) -> bool) -> Option<usize> {
-    let n = candidates.partition_point(|&q| fits(q));
-    n.checked_sub(1).map(|k| candidates[k])
+    if !fits(*candidates.first()?) {
+        return None;
+    }
+    // `lo` fits; `hi` does not, or is past the end.
+    let (mut lo, mut hi) = (0, candidates.len());
+    let mut step = 1;
+    while lo + step < candidates.len() {
+        if fits(candidates[lo + step]) {
+            lo += step;
+            step *= 2;
+        } else {
+            hi = lo + step;
+            break;
+        }
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(candidates[mid]) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(candidates[lo])
 }
 
 /// Byte offsets where a sentence starts (after `. ! ? 。 ！ ？ ；`, a newline, and the spaces after them),
