@@ -1,0 +1,812 @@
+//! Lexemes for the PostgreSQL `tsvector` keyword index, tokenised here rather than by PostgreSQL's parser.
+//!
+//! The text is normalised one character at a time (compatibility forms such as full-width ASCII become
+//! ASCII, curly apostrophes become `'`) while every character keeps the byte range it came from, so tokens
+//! point into the caller's original text. Runs of one script are then handled by their own rule:
+//!
+//! * Latin, Cyrillic, digits and other alphabets: words and technical identifiers (below);
+//! * Han: segmented by jieba, documents in search mode (a word plus the dictionary words inside it, all at
+//!   the word's position), queries in default mode, which yields a subset of the same lexemes;
+//! * kana: overlapping character bigrams (a lone character is its own lexeme), katakana and hiragana
+//!   runs apart;
+//! * Hangul: one lexeme per space-separated word.
+//!
+//! A plain word is lowercased, dropped when it is an English stopword (its position is still used, as in
+//! PostgreSQL) and stemmed with Snowball (English for Latin letters, Russian for Cyrillic).
+//!
+//! An identifier is a run of letters and digits joined by `_ - . : / @ \` (a connector only counts when a
+//! letter or digit follows it, so trailing sentence punctuation is never part of it), or a plain run with
+//! camel-case humps. It yields its whole form, lowercased and not stemmed, at its position `p`, then its
+//! parts: it is split on the strongest separator present (`/ \`, then `@`, `:`, `.`, `-`, `_`), each piece
+//! recursively, and camel humps last. The leaf parts are stemmed like words and take the positions `p`,
+//! `p+1`, … in order, so a phrase of the parts matches the identifier as well as the same parts written
+//! with other separators. Documents also get the intermediate pieces (`nginx.conf` of
+//! `/etc/nginx/nginx.conf`) at the position of their first leaf; queries only get the whole and the leaves.
+//! A version such as `v1.2.3` is kept whole, with `1.2.3` as an alternative.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use jieba_rs::Jieba;
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use crate::script::{is_cyrillic, is_han, is_hangul, is_hiragana, is_katakana, is_latin_letter};
+
+/// The longest lexeme PostgreSQL accepts in a `tsvector`, in bytes; longer lexemes are dropped.
+pub const MAX_LEXEME_BYTES: usize = 2046;
+/// The largest word position PostgreSQL stores; later words all share it.
+pub const MAX_POSITION: u32 = 16383;
+/// PostgreSQL keeps at most this many positions per lexeme.
+const MAX_POSITIONS_PER_LEXEME: usize = 256;
+/// At most this many parts are taken from one identifier (a long path or a base64 blob).
+const MAX_PARTS: usize = 64;
+
+/// One lexeme found in a text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Token {
+    /// The normalised form that is stored in, or looked up in, the `tsvector`.
+    pub lexeme: String,
+    /// Byte offset in the input where the text it came from starts.
+    pub start: usize,
+    /// Byte offset in the input where the text it came from ends (exclusive).
+    pub end: usize,
+    /// 1-based word position; an identifier's whole form shares its position with its first part.
+    pub position: u32,
+}
+
+/// How the groups of a query are combined by [`to_tsquery_literal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum QueryOp {
+    /// Every word (or identifier) of the query must match.
+    And,
+    /// Any word (or identifier) of the query may match.
+    Or,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Index,
+    Query,
+}
+
+/// Tokens of a document's text, for the `tsvector` (and for locating matches, see [`crate::highlight`]).
+pub fn index_tokens(text: &str) -> Vec<Token> {
+    Analyzer::new(text, Mode::Index).run()
+}
+
+/// Tokens of a search query. Every lexeme they hold is also among the [`index_tokens`] of the same text.
+pub fn query_tokens(text: &str) -> Vec<Token> {
+    Analyzer::new(text, Mode::Query).run()
+}
+
+static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+static ENGLISH: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
+static RUSSIAN: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::Russian));
+
+/// The Snowball English stopword list (as PostgreSQL's `english` configuration uses), plus the common
+/// contractions, which this tokeniser keeps as one word.
+static ENGLISH_STOPWORDS: LazyLock<BTreeSet<&'static str>> = LazyLock::new(|| {
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers \
+     herself it its itself they them their theirs themselves what which who whom this that these those am is \
+     are was were be been being have has had having do does did doing a an the and but if or because as until \
+     while of at by for with about against between into through during before after above below to from up \
+     down in out on off over under again further then once here there when where why how all any both each few \
+     more most other some such no nor not only own same so than too very s t can will just don should now \
+     i'm you're he's she's it's we're they're i've you've we've they've i'd you'd he'd she'd we'd they'd \
+     i'll you'll he'll she'll we'll they'll isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't \
+     didn't won't wouldn't shan't shouldn't can't cannot couldn't mustn't let's that's who's what's here's \
+     there's when's where's why's how's"
+        .split_whitespace()
+        .collect()
+});
+
+/// Chinese function words that jieba returns as words of their own; dropping them keeps `数据库备份与恢复`
+/// matching `数据库备份和恢复`.
+const CHINESE_STOPWORDS: &[&str] = &[
+    "的", "地", "得", "了", "着", "过", "和", "与", "及", "或", "而", "且", "并", "是", "在", "也", "就", "都", "把",
+    "被", "对", "之", "其", "等", "吗", "呢", "吧", "啊",
+];
+
+/// Japanese particles written as a lone hiragana character.
+const KANA_STOPWORDS: &[char] = &['の', 'を', 'は', 'が', 'に', 'で', 'と', 'も', 'へ', 'や'];
+
+/// Separators of identifier parts, strongest first.
+const LEVELS: [&[char]; 6] = [&['/', '\\', '~'], &['@'], &[':'], &['.'], &['-'], &['_', '\'']];
+
+/// A character after normalisation, with the byte range of the input character it came from.
+#[derive(Debug, Clone, Copy)]
+struct NChar {
+    c: char,
+    start: usize,
+    end: usize,
+}
+
+fn normalize(text: &str) -> Vec<NChar> {
+    let mut out = Vec::with_capacity(text.len());
+    for (start, c) in text.char_indices() {
+        let end = start + c.len_utf8();
+        if c.is_ascii() {
+            out.push(NChar { c, start, end });
+            continue;
+        }
+        match c {
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{FF07}' => out.push(NChar { c: '\'', start, end }),
+            '\u{2010}' | '\u{2011}' => out.push(NChar { c: '-', start, end }),
+            _ => out.extend(std::iter::once(c).nfkc().map(|c| NChar { c, start, end })),
+        }
+    }
+    out
+}
+
+/// A letter or digit that belongs to a word of a spaced script (not Han, kana or Hangul), or `_`.
+fn is_word_start(c: char) -> bool {
+    c == '_' || (c.is_alphanumeric() && !is_han(c) && !is_hangul(c) && !is_hiragana(c) && !is_katakana(c))
+}
+
+fn is_word_char(c: char) -> bool {
+    is_word_start(c) || is_combining_mark(c)
+}
+
+/// Characters that join the letters and digits on both sides of them into one identifier.
+fn is_connector(c: char) -> bool {
+    matches!(c, '\'' | '-' | '.' | ':' | '/' | '@' | '\\')
+}
+
+fn is_separator(c: char) -> bool {
+    LEVELS.iter().any(|level| level.contains(&c))
+}
+
+fn lower_nfc(s: &str) -> String {
+    s.nfc().collect::<String>().to_lowercase()
+}
+
+/// `1.2.3` or `v1.2.3`: digits in at least two dotted groups.
+fn is_version(s: &str) -> bool {
+    let digits = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    let mut groups = 0;
+    for group in digits.split('.') {
+        if group.is_empty() || !group.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        groups += 1;
+    }
+    groups >= 2
+}
+
+/// Lexeme of a lowercased word: `None` for a stopword, else its stem.
+fn word_lexeme(lower: &str) -> Option<String> {
+    if ENGLISH_STOPWORDS.contains(lower) {
+        return None;
+    }
+    let letters = || lower.chars().filter(|&c| c != '\'' && !is_combining_mark(c));
+    let stem = if letters().all(is_latin_letter) {
+        ENGLISH.stem(lower).into_owned()
+    } else if letters().all(is_cyrillic) {
+        RUSSIAN.stem(lower).into_owned()
+    } else {
+        lower.to_owned()
+    };
+    (!stem.is_empty()).then_some(stem)
+}
+
+/// Lexeme of a word or of an identifier's leaf part: words are stemmed, anything with a digit is not.
+fn leaf_lexeme(s: &str) -> Option<String> {
+    let lower = lower_nfc(s);
+    if lower.chars().all(|c| c.is_alphabetic() || c == '\'' || is_combining_mark(c)) {
+        word_lexeme(&lower)
+    } else {
+        Some(lower)
+    }
+}
+
+/// Indexes where a camel-case hump starts: `camelCase`, `HTTPServer`, `HTTP2Server` (`IPv6` has none).
+fn camel_cuts(seg: &[NChar]) -> Vec<usize> {
+    let lower = |k: usize| seg.get(k).is_some_and(|n| n.c.is_lowercase());
+    let mut cuts = Vec::new();
+    for i in 1..seg.len() {
+        let (a, b) = (seg[i - 1].c, seg[i].c);
+        if !b.is_uppercase() {
+            continue;
+        }
+        let cut =
+            a.is_lowercase() || (a.is_uppercase() && lower(i + 1) && lower(i + 2)) || (a.is_numeric() && lower(i + 1));
+        if cut {
+            cuts.push(i);
+        }
+    }
+    cuts
+}
+
+fn has_alphanumeric(seg: &[NChar]) -> bool {
+    seg.iter().any(|n| n.c.is_alphanumeric())
+}
+
+fn text_of(seg: &[NChar]) -> String {
+    seg.iter().map(|n| n.c).collect()
+}
+
+/// A part of an identifier, as a range of its characters.
+enum Part {
+    /// A piece that has parts of its own (`nginx.conf`); documents index it, queries do not.
+    Inner(usize, usize),
+    /// A part that is not split further; it takes the next position.
+    Leaf(usize, usize),
+}
+
+fn split_parts(seg: &[NChar], a: usize, b: usize, level: usize, out: &mut Vec<Part>) {
+    for (l, seps) in LEVELS.iter().enumerate().skip(level) {
+        if !seg[a..b].iter().any(|n| seps.contains(&n.c)) {
+            continue;
+        }
+        let mut k = a;
+        while k < b {
+            if seps.contains(&seg[k].c) {
+                k += 1;
+                continue;
+            }
+            let e = (k..b).find(|&e| seps.contains(&seg[e].c)).unwrap_or(b);
+            piece(seg, k, e, l + 1, out);
+            k = e;
+        }
+        return;
+    }
+    let mut from = a;
+    for cut in camel_cuts(&seg[a..b]) {
+        out.push(Part::Leaf(from, a + cut));
+        from = a + cut;
+    }
+    out.push(Part::Leaf(from, b));
+}
+
+fn piece(seg: &[NChar], mut a: usize, mut e: usize, level: usize, out: &mut Vec<Part>) {
+    // `C:` of `C:\temp` is the part `C`.
+    while a < e && is_separator(seg[a].c) {
+        a += 1;
+    }
+    while e > a && is_separator(seg[e - 1].c) {
+        e -= 1;
+    }
+    let s = &seg[a..e];
+    if !has_alphanumeric(s) {
+        return;
+    }
+    let nested = s.iter().any(|n| LEVELS[level.min(LEVELS.len())..].iter().any(|seps| seps.contains(&n.c)))
+        || !camel_cuts(s).is_empty();
+    if nested && !is_version(&text_of(s)) {
+        out.push(Part::Inner(a, e));
+        split_parts(seg, a, e, level, out);
+    } else {
+        out.push(Part::Leaf(a, e));
+    }
+}
+
+struct Analyzer {
+    chars: Vec<NChar>,
+    mode: Mode,
+    out: Vec<Token>,
+    /// The next free position (not capped).
+    pos: u32,
+}
+
+impl Analyzer {
+    fn new(text: &str, mode: Mode) -> Self {
+        Analyzer { chars: normalize(text), mode, out: Vec::new(), pos: 1 }
+    }
+
+    fn run(mut self) -> Vec<Token> {
+        let n = self.chars.len();
+        let mut i = 0;
+        while i < n {
+            let c = self.chars[i].c;
+            let class: Option<fn(char) -> bool> = if is_han(c) {
+                Some(is_han)
+            } else if is_katakana(c) {
+                Some(is_katakana)
+            } else if is_hiragana(c) {
+                Some(is_hiragana)
+            } else if is_hangul(c) {
+                Some(is_hangul)
+            } else {
+                None
+            };
+            if let Some(class) = class {
+                let j = (i..n).find(|&j| !class(self.chars[j].c)).unwrap_or(n);
+                if is_han(c) {
+                    self.han(i, j);
+                } else if is_hangul(c) {
+                    let lexeme = text_of(&self.chars[i..j]);
+                    let p = self.take_pos();
+                    self.push(lexeme, i, j, p);
+                } else {
+                    self.kana(i, j);
+                }
+                i = j;
+            } else if let Some(prefix) = self.chunk_prefix(i) {
+                let j = self.scan_chunk(i + prefix);
+                self.chunk(i, j);
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+        self.out
+    }
+
+    fn char_at(&self, i: usize) -> Option<char> {
+        self.chars.get(i).map(|n| n.c)
+    }
+
+    /// Whether an identifier or word starts at `i`, and how many leading connector characters it has
+    /// (`/etc`, `~/x`, `--flag`, `-v`, `.env`).
+    fn chunk_prefix(&self, i: usize) -> Option<usize> {
+        let c = self.char_at(i)?;
+        if is_word_start(c) {
+            return Some(0);
+        }
+        let after_word = i > 0 && self.char_at(i - 1).is_some_and(is_word_char);
+        let starts_at = |k: usize| self.char_at(k).is_some_and(is_word_start);
+        let letter_at = |k: usize| self.char_at(k).is_some_and(|c| c.is_alphabetic() && is_word_start(c));
+        let dotfile_at = |k: usize| self.char_at(k) == Some('.') && letter_at(k + 1);
+        match c {
+            '/' if starts_at(i + 1) || dotfile_at(i + 1) => Some(1),
+            '~' if self.char_at(i + 1) == Some('/') && (starts_at(i + 2) || dotfile_at(i + 2)) => Some(2),
+            '-' if !after_word && letter_at(i + 1) => Some(1),
+            '-' if !after_word && self.char_at(i + 1) == Some('-') && letter_at(i + 2) => Some(2),
+            '.' if !after_word && i.checked_sub(1).and_then(|k| self.char_at(k)) != Some('.') && letter_at(i + 1) => {
+                Some(1)
+            }
+            _ => None,
+        }
+    }
+
+    /// The end of the identifier whose first letter or digit is at `from`.
+    fn scan_chunk(&self, from: usize) -> usize {
+        let n = self.chars.len();
+        let mut j = from;
+        loop {
+            while j < n && is_word_char(self.chars[j].c) {
+                j += 1;
+            }
+            if j >= n || !is_connector(self.chars[j].c) {
+                return j;
+            }
+            let mut k = j;
+            while k < n && k - j < 3 && is_connector(self.chars[k].c) {
+                k += 1;
+            }
+            if k >= n || !is_word_start(self.chars[k].c) {
+                return j;
+            }
+            if self.chars[j..k].iter().any(|n| n.c == '\'') {
+                // An apostrophe only joins two letters: `don't`, `O'Neil`.
+                let joins = k == j + 1 && self.chars[j - 1].c.is_alphabetic() && self.chars[k].c.is_alphabetic();
+                if !joins {
+                    return j;
+                }
+            }
+            j = k;
+        }
+    }
+
+    fn take_pos(&mut self) -> u32 {
+        let p = self.pos.min(MAX_POSITION);
+        self.pos = self.pos.saturating_add(1);
+        p
+    }
+
+    /// Adds a token for the characters `a..b`.
+    fn push(&mut self, lexeme: String, a: usize, b: usize, position: u32) {
+        if lexeme.is_empty() || lexeme.len() > MAX_LEXEME_BYTES {
+            return;
+        }
+        let (start, end) = (self.chars[a].start, self.chars[b - 1].end);
+        self.out.push(Token { lexeme, start, end, position: position.min(MAX_POSITION) });
+    }
+
+    fn chunk(&mut self, i: usize, j: usize) {
+        let seg = &self.chars[i..j];
+        if !has_alphanumeric(seg) {
+            return;
+        }
+        let text = text_of(seg);
+        let has_sep = seg.iter().any(|n| n.c != '\'' && is_separator(n.c));
+        if !has_sep && camel_cuts(seg).is_empty() {
+            let lexeme = leaf_lexeme(&text);
+            let p = self.take_pos();
+            if let Some(lexeme) = lexeme {
+                self.push(lexeme, i, j, p);
+            }
+            return;
+        }
+        let whole = lower_nfc(&text);
+        if is_version(&whole) {
+            let p = self.take_pos();
+            let bare = whole.strip_prefix('v').map(str::to_owned);
+            self.push(whole, i, j, p);
+            if let Some(bare) = bare {
+                self.push(bare, i, j, p);
+            }
+            return;
+        }
+        let mut parts = Vec::new();
+        split_parts(seg, 0, seg.len(), 0, &mut parts);
+        let p0 = self.pos;
+        let camel_word = !has_sep && text.chars().all(|c| c.is_alphabetic() || is_combining_mark(c));
+        let stemmed = if camel_word && self.mode == Mode::Index { word_lexeme(&whole) } else { None };
+        self.push(whole.clone(), i, j, p0);
+        if let Some(stemmed) = stemmed.filter(|s| *s != whole) {
+            self.push(stemmed, i, j, p0);
+        }
+        let mut leaves = 0u32;
+        for part in parts {
+            match part {
+                Part::Inner(a, b) => {
+                    if self.mode == Mode::Index {
+                        let lexeme = lower_nfc(&text_of(&self.chars[i + a..i + b]));
+                        self.push(lexeme, i + a, i + b, p0.saturating_add(leaves));
+                    }
+                }
+                Part::Leaf(a, b) => {
+                    if leaves as usize >= MAX_PARTS {
+                        break;
+                    }
+                    if let Some(lexeme) = leaf_lexeme(&text_of(&self.chars[i + a..i + b])) {
+                        self.push(lexeme, i + a, i + b, p0.saturating_add(leaves));
+                    }
+                    leaves += 1;
+                }
+            }
+        }
+        self.pos = p0.saturating_add(leaves.max(1));
+    }
+
+    fn han(&mut self, i: usize, j: usize) {
+        let run = text_of(&self.chars[i..j]);
+        let words = JIEBA.cut(&run, true);
+        let grams = if self.mode == Mode::Index { JIEBA.cut_for_search(&run, true) } else { Vec::new() };
+        // Search mode lists the dictionary words inside a long word just before the word itself, in the
+        // order of the default cut, so one pass over both lists pairs them.
+        let mut g = 0;
+        for word in &words {
+            let p = self.take_pos();
+            let stop = CHINESE_STOPWORDS.contains(&word.word);
+            if !stop {
+                self.push(word.word.to_owned(), i + word.start, i + word.end, p);
+            }
+            while g < grams.len() && grams[g].end <= word.end {
+                let gram = &grams[g];
+                g += 1;
+                let inside = gram.start >= word.start && (gram.start, gram.end) != (word.start, word.end);
+                if inside && !stop {
+                    self.push(gram.word.to_owned(), i + gram.start, i + gram.end, p);
+                }
+            }
+        }
+    }
+
+    fn kana(&mut self, i: usize, j: usize) {
+        if j - i == 1 {
+            let c = self.chars[i].c;
+            let p = self.take_pos();
+            if !KANA_STOPWORDS.contains(&c) {
+                self.push(c.to_string(), i, j, p);
+            }
+            return;
+        }
+        for k in i..j - 1 {
+            let lexeme: String = [self.chars[k].c, self.chars[k + 1].c].iter().collect();
+            let p = self.take_pos();
+            self.push(lexeme, k, k + 2, p);
+        }
+    }
+}
+
+fn push_quoted(out: &mut String, lexeme: &str) {
+    out.push('\'');
+    for c in lexeme.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            _ => out.push(c),
+        }
+    }
+    out.push('\'');
+}
+
+fn valid_lexeme(lexeme: &str) -> bool {
+    !lexeme.is_empty() && lexeme.len() <= MAX_LEXEME_BYTES
+}
+
+/// The `tsvector` input form of the tokens, `'lexeme':1,5 'other':2`, for `$1::tsvector`.
+///
+/// Lexemes are deduplicated with their positions merged and sorted (at most 256 per lexeme, as PostgreSQL
+/// keeps); quotes are doubled and backslashes escaped; invalid lexemes are left out.
+pub fn to_tsvector_literal(tokens: &[Token]) -> String {
+    let mut lexemes: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
+    for token in tokens.iter().filter(|t| valid_lexeme(&t.lexeme)) {
+        lexemes.entry(&token.lexeme).or_default().insert(token.position.clamp(1, MAX_POSITION));
+    }
+    let mut out = String::new();
+    for (lexeme, positions) in lexemes {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        push_quoted(&mut out, lexeme);
+        out.push(':');
+        for (k, position) in positions.iter().take(MAX_POSITIONS_PER_LEXEME).enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str(&position.to_string());
+        }
+    }
+    out
+}
+
+fn within(inner: &Token, outer: &Token) -> bool {
+    inner.start >= outer.start && inner.end <= outer.end
+}
+
+fn same_span(a: &Token, b: &Token) -> bool {
+    a.start == b.start && a.end == b.end
+}
+
+/// The `tsquery` input form of query tokens (from [`query_tokens`]), for `$1::tsquery`; `None` when there
+/// is no lexeme (empty or stopwords only).
+///
+/// Every lexeme is quoted, so operators typed by the user are plain text. Tokens are grouped: a token
+/// followed by tokens inside its byte range is an identifier with its parts. A group becomes
+/// `('ppr-9087' | 'ppr' <-> '9087')`: the whole identifier, or its parts as a phrase at their relative
+/// positions (the index places an identifier's leaves at consecutive positions, so `PPR-9087`, `PPR_9087`
+/// and `PPR 9087` all satisfy the phrase, while a document with `PPR` and `9087` in unrelated places does
+/// not). A document holding the whole identifier matches both branches and so ranks above one that only
+/// has the phrase. An identifier with fewer than two parts is matched by its whole form only. Tokens with
+/// exactly the whole's range (such as `1.2.3` for `v1.2.3`) are alternatives to it. The groups are joined
+/// with `&` or `|` according to `op`.
+pub fn to_tsquery_literal(tokens: &[Token], op: QueryOp) -> Option<String> {
+    let tokens: Vec<&Token> = tokens.iter().filter(|t| valid_lexeme(&t.lexeme)).collect();
+    let mut groups: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let head = tokens[i];
+        let mut j = i + 1;
+        while j < tokens.len() && within(tokens[j], head) {
+            j += 1;
+        }
+        let members = &tokens[i + 1..j];
+        let mut branches: Vec<String> = Vec::new();
+        let mut alternatives: Vec<&str> = vec![&head.lexeme];
+        for member in members.iter().filter(|m| same_span(m, head)) {
+            if !alternatives.contains(&member.lexeme.as_str()) {
+                alternatives.push(&member.lexeme);
+            }
+        }
+        for lexeme in alternatives {
+            let mut quoted = String::new();
+            push_quoted(&mut quoted, lexeme);
+            branches.push(quoted);
+        }
+        // Leaves: the parts that hold no other part (documents' intermediate pieces are left out).
+        let leaves: Vec<&Token> = members
+            .iter()
+            .copied()
+            .filter(|m| !same_span(m, head))
+            .filter(|m| !members.iter().any(|o| !same_span(o, m) && within(o, m)))
+            .collect();
+        if leaves.len() >= 2 {
+            let mut phrase = String::new();
+            for (k, leaf) in leaves.iter().enumerate() {
+                if k > 0 {
+                    let distance = leaf.position.saturating_sub(leaves[k - 1].position);
+                    if distance == 1 {
+                        phrase.push_str(" <-> ");
+                    } else {
+                        phrase.push_str(&format!(" <{distance}> "));
+                    }
+                }
+                push_quoted(&mut phrase, &leaf.lexeme);
+            }
+            branches.push(phrase);
+        }
+        let group = if branches.len() == 1 { branches.remove(0) } else { format!("({})", branches.join(" | ")) };
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+        i = j;
+    }
+    if groups.is_empty() {
+        return None;
+    }
+    let joiner = match op {
+        QueryOp::And => " & ",
+        QueryOp::Or => " | ",
+    };
+    Some(groups.join(joiner))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexemes(tokens: &[Token]) -> Vec<&str> {
+        tokens.iter().map(|t| t.lexeme.as_str()).collect()
+    }
+
+    fn index(text: &str) -> Vec<String> {
+        index_tokens(text).into_iter().map(|t| t.lexeme).collect()
+    }
+
+    fn query(text: &str) -> Vec<String> {
+        query_tokens(text).into_iter().map(|t| t.lexeme).collect()
+    }
+
+    #[test]
+    fn english_words_are_lowercased_stemmed_and_stopwords_dropped() {
+        let tokens = index_tokens("The Running dogs were quickly connecting");
+        assert_eq!(lexemes(&tokens), ["run", "dog", "quick", "connect"]);
+        // Stopwords still use up their positions, as in PostgreSQL.
+        let positions: Vec<u32> = tokens.iter().map(|t| t.position).collect();
+        assert_eq!(positions, [2, 3, 5, 6]);
+        assert_eq!(&"The Running dogs"[tokens[0].start..tokens[0].end], "Running");
+    }
+
+    #[test]
+    fn full_width_ascii_is_folded() {
+        assert_eq!(index("ＡＢＣ１２３ Ｒｕｓｔ"), ["abc123", "rust"]);
+        let tokens = index_tokens("ｘ：Ｆｏｏ");
+        assert_eq!(lexemes(&tokens), ["x:foo", "x", "foo"]);
+        // Offsets point into the original (full-width) text.
+        assert_eq!((tokens[0].start, tokens[0].end), (0, "ｘ：Ｆｏｏ".len()));
+    }
+
+    #[test]
+    fn identifiers_are_kept_whole_and_split() {
+        assert_eq!(index("PPR-9087"), ["ppr-9087", "ppr", "9087"]);
+        assert_eq!(index("snake_case_name"), ["snake_case_name", "snake", "case", "name"]);
+        assert_eq!(index("camelCaseName"), ["camelcasename", "camelcasenam", "camel", "case", "name"]);
+        assert_eq!(index("HTTPServer"), ["httpserver", "http", "server"]);
+        assert_eq!(index("v1.2.3"), ["v1.2.3", "1.2.3"]);
+        assert_eq!(index("1.2.3"), ["1.2.3"]);
+        assert_eq!(index("std::fs::read"), ["std::fs::read", "std", "fs", "read"]);
+        assert_eq!(
+            index("/etc/nginx/nginx.conf"),
+            ["/etc/nginx/nginx.conf", "etc", "nginx", "nginx.conf", "nginx", "conf"]
+        );
+        assert_eq!(index("ERR_CONNECTION_REFUSED"), ["err_connection_refused", "err", "connect", "refus"]);
+        assert_eq!(index("0x1F E0502 IPv6"), ["0x1f", "e0502", "ipv6"]);
+        assert_eq!(index("foo.bar.baz"), ["foo.bar.baz", "foo", "bar", "baz"]);
+        assert_eq!(index("--flag-name"), ["--flag-name", "flag", "name"]);
+        assert_eq!(index("user@example.com"), ["user@example.com", "user", "example.com", "exampl", "com"]);
+        assert_eq!(index("~/.config"), ["~/.config", "config"]);
+        assert_eq!(index("get_the_value"), ["get_the_value", "get", "valu"]);
+    }
+
+    #[test]
+    fn identifier_parts_take_consecutive_positions() {
+        let tokens = index_tokens("see PPR-9087 now");
+        let got: Vec<(&str, u32)> = tokens.iter().map(|t| (t.lexeme.as_str(), t.position)).collect();
+        assert_eq!(got, [("see", 1), ("ppr-9087", 2), ("ppr", 2), ("9087", 3)]);
+        // `now` is a stopword at position 4.
+        let tokens = index_tokens("PPR-9087 ticket");
+        assert_eq!(tokens.last().map(|t| t.position), Some(3));
+    }
+
+    #[test]
+    fn trailing_punctuation_is_not_part_of_an_identifier() {
+        assert_eq!(index("Fix PPR-9087."), ["fix", "ppr-9087", "ppr", "9087"]);
+        assert_eq!(index("(see foo.bar), then baz:"), ["see", "foo.bar", "foo", "bar", "baz"]);
+        assert_eq!(
+            index("mail user@example.com, or /etc/hosts."),
+            ["mail", "user@example.com", "user", "example.com", "exampl", "com", "/etc/hosts", "etc", "host"]
+        );
+        let text = "Run std::fs::read().";
+        let tokens = index_tokens(text);
+        assert_eq!(&text[tokens[1].start..tokens[1].end], "std::fs::read");
+    }
+
+    #[test]
+    fn query_side_keeps_the_whole_and_the_leaves_only() {
+        assert_eq!(query("/etc/nginx/nginx.conf"), ["/etc/nginx/nginx.conf", "etc", "nginx", "nginx", "conf"]);
+        assert_eq!(query("camelCaseName"), ["camelcasename", "camel", "case", "name"]);
+        assert_eq!(query("PPR-9087"), ["ppr-9087", "ppr", "9087"]);
+    }
+
+    #[test]
+    fn chinese_is_segmented_for_search() {
+        let index_lexemes = index("数据库备份与恢复");
+        for word in ["数据库", "数据", "备份", "恢复"] {
+            assert!(index_lexemes.iter().any(|l| l == word), "{word} missing from {index_lexemes:?}");
+        }
+        assert!(!index_lexemes.iter().any(|l| l == "与"), "stopword kept: {index_lexemes:?}");
+        assert_eq!(query("数据库备份与恢复"), ["数据库", "备份", "恢复"]);
+        assert_eq!(query("配置文件"), ["配置文件"]);
+        assert_eq!(query("向量检索"), ["向量", "检索"]);
+        let doc = index("修改配置文件后执行向量检索。");
+        for word in ["配置文件", "配置", "文件", "向量", "检索"] {
+            assert!(doc.iter().any(|l| l == word), "{word} missing from {doc:?}");
+        }
+        // A sub-word shares the position of its word.
+        let tokens = index_tokens("配置文件");
+        assert!(tokens.iter().all(|t| t.position == 1), "{tokens:?}");
+    }
+
+    #[test]
+    fn mixed_chinese_and_identifiers() {
+        let text = "使用PPR-9087修复数据库";
+        let got = index(text);
+        assert_eq!(got[..4], ["使用", "ppr-9087", "ppr", "9087"]);
+        assert!(got.contains(&"修复".to_owned()) && got.contains(&"数据库".to_owned()), "{got:?}");
+    }
+
+    #[test]
+    fn kana_runs_are_bigrams_and_hangul_words_whole() {
+        assert_eq!(index("ファイル"), ["ファ", "ァイ", "イル"]);
+        assert_eq!(index("ファイルの設定"), ["ファ", "ァイ", "イル", "設定"]);
+        assert_eq!(query("ファイル"), index("ファイル"));
+        assert_eq!(index("데이터베이스 백업"), ["데이터베이스", "백업"]);
+    }
+
+    #[test]
+    fn cyrillic_is_stemmed_in_russian() {
+        assert_eq!(index("Базы данных"), ["баз", "дан"]);
+    }
+
+    #[test]
+    fn overlong_lexemes_are_dropped_and_positions_capped() {
+        let long = "a".repeat(MAX_LEXEME_BYTES + 1);
+        assert!(index_tokens(&long).is_empty());
+        let fits = "b".repeat(MAX_LEXEME_BYTES);
+        assert_eq!(index_tokens(&fits).len(), 1);
+        let many = "word ".repeat(MAX_POSITION as usize + 10);
+        let tokens = index_tokens(&many);
+        assert_eq!(tokens.len(), MAX_POSITION as usize + 10);
+        assert_eq!(tokens.last().map(|t| t.position), Some(MAX_POSITION));
+        assert!(tokens.iter().all(|t| (1..=MAX_POSITION).contains(&t.position)));
+    }
+
+    #[test]
+    fn tsvector_literal_merges_sorts_and_escapes() {
+        let tokens = index_tokens("Deploy deploys; O'Neil's path C:\\temp\\x");
+        assert_eq!(
+            to_tsvector_literal(&tokens),
+            r"'c':5 'c:\\temp\\x':5 'deploy':1,2 'o''neil':3 'path':4 'temp':6 'x':7"
+        );
+        let token = |lexeme: &str, position| Token { lexeme: lexeme.into(), start: 0, end: 0, position };
+        let literal = to_tsvector_literal(&[token("it's", 3), token(r"a\b", 2), token("it's", 1), token("", 1)]);
+        assert_eq!(literal, r"'a\\b':2 'it''s':1,3");
+        assert_eq!(to_tsvector_literal(&[]), "");
+    }
+
+    #[test]
+    fn tsquery_literal_quotes_operators_as_text() {
+        let tokens = query_tokens("a & b | !c <-> (d):* e'f");
+        assert_eq!(to_tsquery_literal(&tokens, QueryOp::And).as_deref(), Some("'b' & 'c' & 'd' & 'e''f'"));
+        assert_eq!(to_tsquery_literal(&tokens, QueryOp::Or).as_deref(), Some("'b' | 'c' | 'd' | 'e''f'"));
+        let token = Token { lexeme: r"x\'y".into(), start: 0, end: 1, position: 1 };
+        assert_eq!(to_tsquery_literal(&[token], QueryOp::And).as_deref(), Some(r"'x\\''y'"));
+    }
+
+    #[test]
+    fn tsquery_literal_is_none_without_lexemes() {
+        assert_eq!(to_tsquery_literal(&query_tokens(""), QueryOp::And), None);
+        assert_eq!(to_tsquery_literal(&query_tokens("the and of ... !!"), QueryOp::Or), None);
+    }
+
+    #[test]
+    fn tsquery_for_identifiers_requires_the_whole_or_the_phrase_of_parts() {
+        let q = |text: &str| to_tsquery_literal(&query_tokens(text), QueryOp::And).unwrap_or_default();
+        assert_eq!(q("PPR-9087"), "('ppr-9087' | 'ppr' <-> '9087')");
+        assert_eq!(q("PPR-9087 crash"), "('ppr-9087' | 'ppr' <-> '9087') & 'crash'");
+        assert_eq!(q("get_the_value"), "('get_the_value' | 'get' <2> 'valu')");
+        assert_eq!(q("v1.2.3"), "('v1.2.3' | '1.2.3')");
+        assert_eq!(q("--verbose"), "'--verbose'");
+        assert_eq!(q("error error"), "'error'");
+        assert_eq!(
+            to_tsquery_literal(&query_tokens("std::fs::read 配置文件"), QueryOp::Or).as_deref(),
+            Some("('std::fs::read' | 'std' <-> 'fs' <-> 'read') | '配置文件'")
+        );
+    }
+}
