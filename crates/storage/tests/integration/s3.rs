@@ -92,3 +92,29 @@ async fn config_opens_an_s3_store() {
     S3Store::new(&cfg.s3).unwrap().ensure_bucket().await.unwrap();
     store.check().await.expect("check");
 }
+
+/// HTTPS is compiled in (reqwest's rustls): an https endpoint gets a TLS handshake, not "scheme is not http".
+#[tokio::test]
+async fn https_endpoints_get_a_tls_handshake() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Answers the TLS ClientHello in plain HTTP (also on rust-s3's retry).
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().take(8).flatten() {
+            let _ = conn.read(&mut [0u8; 4096]);
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let cfg = aidoc_storage::S3Config {
+        endpoint: format!("https://127.0.0.1:{port}"),
+        access_key: Secret::new("a"),
+        secret_key: Secret::new("b"),
+        ..aidoc_storage::S3Config::default()
+    };
+    let err = S3Store::new(&cfg).unwrap().check().await.expect_err("no TLS server there");
+    let message = err.to_string();
+    assert!(matches!(err, StorageError::Backend { .. }), "{message}");
+    assert!(!message.contains("scheme"), "HTTPS support is missing: {message}");
+    assert!(message.contains("corrupt message"), "expected a TLS error: {message}");
+}
