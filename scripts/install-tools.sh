@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Install what scripts/validate-deployment-configs.sh needs. Idempotent:
-# anything already present at the pinned version is skipped. Go binaries are
-# built once into $(go env GOPATH)/bin and reused from there.
+# Install what scripts/validate-deployment-configs.sh and the tests need.
+# Idempotent: anything already present at the pinned version is skipped. Go
+# binaries are built once into $(go env GOPATH)/bin and reused from there;
+# s3s-fs (the S3 server of aidoc-storage's tests) into the test cache,
+# target/testkit-cache/s3s/bin (or $AIDOC_TEST_CACHE/s3s/bin), where the tests
+# look for it.
 #
 #   scripts/install-tools.sh
 #
-# Assumes root (or sudo-free apt), python3 with pip, go; npm is optional
-# (dockerfile-utils). Uses only the package clients: apt-get, pip, go, npm.
+# Assumes root (or sudo-free apt), python3 with pip, cargo, go; npm is optional
+# (dockerfile-utils). Uses only the package clients: apt-get, pip, cargo, go, npm.
 set -euo pipefail
 
 HELM_VERSION="${HELM_VERSION:-v3.22.0}"
 KUBECTL_VALIDATE_VERSION="${KUBECTL_VALIDATE_VERSION:-v0.0.4}"
 KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.7.1}"
 DOCKERFILE_UTILS_VERSION="${DOCKERFILE_UTILS_VERSION:-0.16.3}"
+# 0.15+ needs a newer Rust than the workspace's.
+S3S_FS_VERSION="${S3S_FS_VERSION:-0.14.1}"
 PIP_PACKAGES=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 dockerfile==3.4.0 pyyaml)
 APT_PACKAGES=(prometheus shellcheck nginx)
 
@@ -53,6 +58,20 @@ for spec in "${PIP_PACKAGES[@]}"; do
         python3 -m pip install --quiet --disable-pip-version-check "$spec"
     fi
 done
+
+# ---------------------------------------------------------------- cargo
+# s3s-fs: a real S3 server on a folder for aidoc-storage's tests. They find it
+# here by themselves (and would install it here on first use otherwise).
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+s3s_root="${AIDOC_TEST_CACHE:-$repo/target/testkit-cache}/s3s"
+if [[ -x "$s3s_root/bin/s3s-fs" ]] && [[ "$("$s3s_root/bin/s3s-fs" --version 2>/dev/null)" == "s3s-fs $S3S_FS_VERSION" ]]; then
+    skip "cargo s3s-fs $S3S_FS_VERSION: cached in $s3s_root/bin"
+else
+    log "cargo install s3s-fs@$S3S_FS_VERSION into $s3s_root (a few minutes, once)"
+    # Built in cargo's own temporary folder, not in a target folder of the workspace.
+    env -u CARGO_TARGET_DIR -u CARGO_BUILD_TARGET_DIR \
+        cargo install --quiet --locked "s3s-fs@$S3S_FS_VERSION" --features binary --root "$s3s_root"
+fi
 
 # ------------------------------------------------------------------- go
 gobin="$(go env GOPATH)/bin"
