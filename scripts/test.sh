@@ -13,6 +13,9 @@ fi
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "embedding model (fetched once into .aidoc/models; the indexer tests run it)"
+scripts/fetch-model.sh "${AIDOC_EMBEDDING__MODEL_DIR:-$PWD/.aidoc/models}"
+
 step "format"
 cargo fmt --all -- --check
 
@@ -27,7 +30,7 @@ cargo test --workspace --no-fail-fast
 
 if [ -x scripts/validate-deployment-configs.sh ] && [ "${AIDOC_SKIP_VALIDATE:-}" != 1 ]; then
   step "deployment configuration validators"
-  # Dashboards and alerts already name the ingest, search, auth and backup
+  # Dashboards and alerts already name the auth and backup
   # metrics; the services that export them are not built yet. The check
   # lists them as pending instead of failing until they are.
   AIDOC_METRICS_ALLOW_PENDING=1 scripts/validate-deployment-configs.sh

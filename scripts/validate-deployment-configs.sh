@@ -369,7 +369,7 @@ for m in pattern.finditer(raw):
         sys.exit(f"secret {m.group(1)} has a default in compose.yaml: {m.group(0)}")
 _, missing = interpolate(raw, env)
 need = {"POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD", "AIDOC_AUTH__JWT_SECRET", "AIDOC_ADMIN_PASSWORD",
-        "AIDOC_STORAGE__SECRET_KEY", "GRAFANA_ADMIN_PASSWORD"}
+        "AIDOC_STORAGE__S3__SECRET_KEY", "GRAFANA_ADMIN_PASSWORD"}
 if not need <= set(missing):
     sys.exit(f"these secrets have working defaults: {sorted(need - set(missing))}")
 filled = dict(env, **{k: f"test-{k.lower()}" for k in secrets})

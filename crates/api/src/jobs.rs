@@ -141,9 +141,9 @@ pub async fn record_queue_metrics(pool: &PgPool) {
     match queue_stats(&mut c).await {
         Ok(s) => {
             for (state, n) in [("queued", s.queued), ("running", s.running), ("failed", s.failed)] {
-                metrics::gauge!("aidoc_ingest_queue_depth", "state" => state).set(n as f64);
+                metrics::gauge!(crate::metrics::INGEST_QUEUE_DEPTH, "state" => state).set(n as f64);
             }
-            metrics::gauge!("aidoc_ingest_oldest_job_age_seconds").set(s.oldest_queued_age_seconds);
+            metrics::gauge!(crate::metrics::INGEST_OLDEST_JOB_AGE_SECONDS).set(s.oldest_queued_age_seconds);
         }
         Err(e) => tracing::warn!(error = %e, "queue statistics unavailable"),
     }

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod jobs;
+pub mod metrics;
 pub mod migrations;
 pub mod models;
 mod pending;
@@ -43,6 +44,7 @@ pub async fn run(settings: Settings<ApiConfig>, shutdown: Shutdown) -> Result<()
     )
     .await?;
     let db = settings.service.database.clone();
+    metrics::describe();
     let pool = db::pool(&db.url, &db, "aidoc-api")?;
     {
         let pool = pool.clone();

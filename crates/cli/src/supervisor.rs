@@ -46,6 +46,15 @@ fn spawn(spec: &ServiceSpec) -> std::io::Result<Child> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    // A service must not outlive `aidoc up`, even when it is killed with -9.
+    #[allow(unsafe_code)]
+    // SAFETY: the closure runs in the forked child before exec and only makes
+    // the async-signal-safe prctl(PR_SET_PDEATHSIG) call.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM).map_err(std::io::Error::from)
+        });
+    }
     let mut child = cmd.spawn()?;
     let pfx = prefix(spec);
     for stream in [

@@ -43,6 +43,8 @@ pub enum UpError {
     Io(#[from] std::io::Error),
     #[error("missing service binary {0}; build them first: cargo build --release")]
     MissingBinary(PathBuf),
+    #[error("embedding model: {0}")]
+    Model(String),
     #[error("{service} migrate failed: {detail}")]
     Migrate { service: &'static str, detail: String },
     #[error("not ready within {0:?}: {1}")]
@@ -172,7 +174,13 @@ pub async fn up(args: UpArgs) -> Result<(), UpError> {
         }
     };
 
-    let result = run_services(&args, &data, &bins, &database_url).await;
+    let models = match std::env::var_os("AIDOC_EMBEDDING__MODEL_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => data.join("models"),
+    };
+    ensure_model(&models).await?;
+
+    let result = run_services(&args, &data, &bins, &database_url, &models).await;
     if let Some(pg) = embedded {
         match tokio::task::spawn_blocking(move || pg.stop()).await {
             Ok(Ok(())) => eprintln!("postgres stopped"),
@@ -183,7 +191,36 @@ pub async fn up(args: UpArgs) -> Result<(), UpError> {
     result
 }
 
-async fn run_services(args: &UpArgs, data: &Path, bins: &Path, database_url: &str) -> Result<(), UpError> {
+/// The embedding model in `dir`, fetched on first start by the project's
+/// setup script (pinned packages into a cache; nothing from a model hub).
+async fn ensure_model(dir: &Path) -> Result<(), UpError> {
+    if dir.join("model.json").is_file() {
+        return Ok(());
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fetch-model.sh");
+    if !script.is_file() {
+        return Err(UpError::Model(format!(
+            "no embedding model in {} and no setup script at {}; run scripts/fetch-model.sh {} from an aidoc checkout",
+            dir.display(),
+            script.display(),
+            dir.display()
+        )));
+    }
+    eprintln!("fetching the embedding model into {} (first start only) …", dir.display());
+    let status = tokio::process::Command::new("bash").arg(&script).arg(dir).status().await?;
+    if !status.success() {
+        return Err(UpError::Model(format!("{} failed ({status})", script.display())));
+    }
+    Ok(())
+}
+
+async fn run_services(
+    args: &UpArgs,
+    data: &Path,
+    bins: &Path,
+    database_url: &str,
+    models: &Path,
+) -> Result<(), UpError> {
     let p = ports(args)?;
     let url = |svc: &str| format!("http://127.0.0.1:{}", lookup(&p.grpc, svc));
     let mut common_env: Vec<(String, String)> = vec![
@@ -194,7 +231,8 @@ async fn run_services(args: &UpArgs, data: &Path, bins: &Path, database_url: &st
         ("AIDOC_PARSER_URL".into(), url("parser")),
         ("AIDOC_BACKUP_URL".into(), url("backup")),
         ("AIDOC_STORAGE__BACKEND".into(), "fs".into()),
-        ("AIDOC_STORAGE__PATH".into(), data.join("storage").display().to_string()),
+        ("AIDOC_STORAGE__FS__ROOT".into(), data.join("storage").display().to_string()),
+        ("AIDOC_EMBEDDING__MODEL_DIR".into(), models.display().to_string()),
         ("AIDOC_SHUTDOWN_GRACE".into(), "10s".into()),
     ];
     // The services read everything from their own environment: keep the

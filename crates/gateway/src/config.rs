@@ -3,7 +3,7 @@
 use aidoc_common::config::{BaseConfig, ServiceConfig};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GatewayConfig {
     pub api_url: String,
@@ -11,6 +11,7 @@ pub struct GatewayConfig {
     pub parser_url: String,
     pub backup_url: String,
     pub gateway: HttpConfig,
+    pub storage: aidoc_storage::StorageConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +41,7 @@ impl Default for GatewayConfig {
             parser_url: "http://127.0.0.1:50051".into(),
             backup_url: "http://127.0.0.1:50054".into(),
             gateway: HttpConfig::default(),
+            storage: aidoc_storage::StorageConfig::default(),
         }
     }
 }
@@ -77,8 +79,8 @@ impl ServiceConfig for GatewayConfig {
     const DEFAULT_LISTEN_PORT: u16 = 8080;
     const DEFAULT_ADMIN_PORT: u16 = 9180;
 
-    fn validate(&self, _base: &BaseConfig) -> Vec<String> {
-        let mut p = Vec::new();
+    fn validate(&self, base: &BaseConfig) -> Vec<String> {
+        let mut p = self.storage.validate(base.env == aidoc_common::config::Environment::Production);
         for (key, url) in [
             ("AIDOC_API_URL", &self.api_url),
             ("AIDOC_INDEXER_URL", &self.indexer_url),

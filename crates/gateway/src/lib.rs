@@ -6,9 +6,12 @@
 //! indexer services over gRPC.
 
 pub mod config;
+pub mod dto;
 pub mod error;
+pub mod metrics;
 pub mod observe;
 pub mod routes;
+pub mod sniff;
 pub mod state;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -18,6 +21,7 @@ use aidoc_common::{Runtime, Settings, Shutdown};
 use aidoc_proto::ErrorCode;
 use config::GatewayConfig;
 use error::ApiError;
+use futures::FutureExt;
 use state::{AppState, Backends};
 
 /// The application, shared by `run` and the tests.
@@ -54,6 +58,10 @@ pub fn create_app(
         .wrap(actix_web::middleware::from_fn(observe::observe))
         .configure(routes::health::configure)
         .configure(routes::system::configure)
+        .configure(routes::documents::configure)
+        .configure(routes::search::configure)
+        .configure(routes::categories::configure)
+        .configure(routes::jobs::configure)
         .default_service(web::to(not_found))
 }
 
@@ -67,7 +75,17 @@ pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Resul
     let runtime = Runtime::start("gateway", aidoc_common::VERSION, &settings.base, shutdown).await?;
     aidoc_common::client::add_peer_check(&runtime.health, "api", &cfg.api_url)?;
     aidoc_common::client::add_peer_check(&runtime.health, "indexer", &cfg.indexer_url)?;
-    let state = AppState { backends: Backends::connect(&cfg)?, config: cfg.clone(), health: runtime.health.clone() };
+    metrics::describe();
+    let store = cfg.storage.open().await.map_err(|e| format!("object storage: {e}"))?;
+    {
+        let store = store.clone();
+        runtime.health.add_check("storage", move || {
+            let store = store.clone();
+            async move { store.check().await.map_err(|e| format!("storage: {e}")) }.boxed()
+        });
+    }
+    let state =
+        AppState { backends: Backends::connect(&cfg)?, config: cfg.clone(), health: runtime.health.clone(), store };
 
     let listener = std::net::TcpListener::bind(settings.base.listen_addr)?;
     let addr = listener.local_addr()?;

@@ -28,4 +28,5 @@ pub struct AppState {
     pub backends: Backends,
     pub config: GatewayConfig,
     pub health: aidoc_common::Health,
+    pub store: std::sync::Arc<dyn aidoc_storage::ObjectStore>,
 }

@@ -39,3 +39,20 @@ pub fn corpus_dir() -> Option<PathBuf> {
     let dir = workspace_root().parent()?.join("shared/corpus");
     dir.is_dir().then_some(dir)
 }
+
+/// The embedding model folder: `$AIDOC_EMBEDDING__MODEL_DIR`, else
+/// `<workspace>/.aidoc/models` (where `scripts/fetch-model.sh` puts it, and
+/// `scripts/test.sh` runs it first). Panics with the command to run when it
+/// is missing: the indexer cannot work without its model.
+pub fn model_dir() -> PathBuf {
+    let dir = std::env::var_os("AIDOC_EMBEDDING__MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".aidoc/models"));
+    assert!(
+        dir.join("model.json").is_file(),
+        "no embedding model in {}: run scripts/fetch-model.sh {} (scripts/test.sh does it first)",
+        dir.display(),
+        dir.display()
+    );
+    dir
+}

@@ -82,7 +82,7 @@ gateway:
 
 {{/* Environment variable that points a service at a secret file. */}}
 {{- define "aidoc.secretEnv" -}}
-{{- $map := dict "database-url" "AIDOC_DATABASE__URL_FILE" "storage-access-key" "AIDOC_STORAGE__ACCESS_KEY_FILE" "storage-secret-key" "AIDOC_STORAGE__SECRET_KEY_FILE" "jwt-secret" "AIDOC_AUTH__JWT_SECRET_FILE" "admin-password" "AIDOC_ADMIN_PASSWORD_FILE" -}}
+{{- $map := dict "database-url" "AIDOC_DATABASE__URL_FILE" "storage-access-key" "AIDOC_STORAGE__S3__ACCESS_KEY_FILE" "storage-secret-key" "AIDOC_STORAGE__S3__SECRET_KEY_FILE" "jwt-secret" "AIDOC_AUTH__JWT_SECRET_FILE" "admin-password" "AIDOC_ADMIN_PASSWORD_FILE" -}}
 {{- index $map . -}}
 {{- end -}}
 

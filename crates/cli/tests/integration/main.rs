@@ -1,6 +1,8 @@
 //! The whole stack as real processes: every service binary against a real
-//! PostgreSQL, and `aidoc up` as a user runs it.
+//! PostgreSQL (and a real S3 server for the ingest tests), and `aidoc up` as
+//! a user runs it.
 
+mod ingest;
 mod stack;
 mod support;
 mod up;

@@ -2,7 +2,7 @@ use aidoc_testkit::service::Launch;
 use aidoc_testkit::{ServiceProcess, TestDb};
 use std::time::Duration;
 
-pub const READY: Duration = Duration::from_secs(30);
+pub const READY: Duration = Duration::from_secs(60);
 
 pub async fn migrated_db() -> TestDb {
     TestDb::new(&[("catalog", aidoc_api::migrations::MIGRATIONS), ("search", aidoc_indexer::migrations::MIGRATIONS)])
@@ -16,16 +16,54 @@ pub struct Stack {
     pub indexer: ServiceProcess,
     pub backup: ServiceProcess,
     pub gateway: ServiceProcess,
-    pub _db: TestDb,
+    pub db: TestDb,
+    /// What every service was started with (for restarts).
+    pub env: Vec<(String, String)>,
+    /// The filesystem object store, unless the test chose S3.
+    pub _storage: Option<tempfile::TempDir>,
+}
+
+impl Stack {
+    fn launch(&self, name: &str) -> Launch {
+        let mut l = Launch::new(name);
+        for (k, v) in &self.env {
+            l = l.env(k, v.clone());
+        }
+        l
+    }
+
+    /// Starts another indexer next to (or instead of) the first one.
+    pub async fn spawn_indexer(&self) -> ServiceProcess {
+        let mut p = self
+            .launch("indexer")
+            .env("AIDOC_API_URL", self.api.url())
+            .env("AIDOC_PARSER_URL", self.parser.url())
+            .spawn();
+        p.wait_ready(READY).await;
+        p
+    }
 }
 
 pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
     let db = migrated_db().await;
+    let mut env: Vec<(String, String)> = vec![
+        ("AIDOC_DATABASE__URL".into(), db.url.clone()),
+        ("AIDOC_EMBEDDING__MODEL_DIR".into(), aidoc_testkit::paths::model_dir().display().to_string()),
+    ];
+    let storage = if extra_env.iter().any(|(k, _)| *k == "AIDOC_STORAGE__BACKEND") {
+        None
+    } else {
+        let dir = tempfile::tempdir().expect("storage dir");
+        env.push(("AIDOC_STORAGE__BACKEND".into(), "fs".into()));
+        env.push(("AIDOC_STORAGE__FS__ROOT".into(), dir.path().display().to_string()));
+        Some(dir)
+    };
+    env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let with_env = |mut l: Launch| {
-        for (k, v) in extra_env {
-            l = l.env(k, *v);
+        for (k, v) in &env {
+            l = l.env(k, v.clone());
         }
-        l.env("AIDOC_DATABASE__URL", db.url.clone())
+        l
     };
     let mut parser = with_env(Launch::new("parser")).spawn();
     let mut api = with_env(Launch::new("api")).spawn();
@@ -43,5 +81,5 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
         .env("AIDOC_BACKUP_URL", backup.url())
         .spawn();
     gateway.wait_ready(READY).await;
-    Stack { parser, api, indexer, backup, gateway, _db: db }
+    Stack { parser, api, indexer, backup, gateway, db, env, _storage: storage }
 }

@@ -37,6 +37,7 @@ async fn up_runs_the_stack_restarts_crashed_services_and_stops_cleanly() {
         .arg("--bin-dir")
         .arg(&bin_dir)
         .env_remove("DATABASE_URL")
+        .env("AIDOC_EMBEDDING__MODEL_DIR", aidoc_testkit::paths::model_dir())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -62,8 +62,10 @@ async fn nginx_edge_balances_fails_over_and_enforces_the_upload_limit() {
     // Two gateways; their backends are absent, which does not matter for
     // what the edge does (health/live and error bodies are the gateway's own).
     let mut gateways = Vec::new();
+    let objects = tempfile::tempdir().expect("tempdir");
     for _ in 0..2 {
-        let mut gw = Launch::new("gateway").spawn();
+        let mut gw =
+            Launch::new("gateway").env("AIDOC_STORAGE__FS__ROOT", objects.path().display().to_string()).spawn();
         let started = Instant::now();
         while http_get(&format!("{}/health/live", gw.url()), &[]).await.0 != 200 {
             assert!(started.elapsed() < Duration::from_secs(20), "{}", gw.drain_output().join("\n"));

@@ -4,8 +4,8 @@
 set -eu
 
 : "${MINIO_ROOT_USER:?}" "${MINIO_ROOT_PASSWORD:?}"
-: "${AIDOC_STORAGE__ACCESS_KEY:?}" "${AIDOC_STORAGE__SECRET_KEY:?}"
-documents="${AIDOC_STORAGE__BUCKET:-aidoc-documents}"
+: "${AIDOC_STORAGE__S3__ACCESS_KEY:?}" "${AIDOC_STORAGE__S3__SECRET_KEY:?}"
+documents="${AIDOC_STORAGE__S3__BUCKET:-aidoc-documents}"
 backups="${AIDOC_BACKUP__BUCKET:-aidoc-backups}"
 
 mc alias set aidoc "${MINIO_URL:-http://minio:9000}" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null
@@ -34,9 +34,9 @@ cat > "$policy" <<JSON
 }
 JSON
 mc admin policy create aidoc aidoc-service "$policy"
-mc admin user add aidoc "$AIDOC_STORAGE__ACCESS_KEY" "$AIDOC_STORAGE__SECRET_KEY"
-if ! mc admin user info aidoc "$AIDOC_STORAGE__ACCESS_KEY" | grep -q 'aidoc-service'; then
-  mc admin policy attach aidoc aidoc-service --user "$AIDOC_STORAGE__ACCESS_KEY"
+mc admin user add aidoc "$AIDOC_STORAGE__S3__ACCESS_KEY" "$AIDOC_STORAGE__S3__SECRET_KEY"
+if ! mc admin user info aidoc "$AIDOC_STORAGE__S3__ACCESS_KEY" | grep -q 'aidoc-service'; then
+  mc admin policy attach aidoc aidoc-service --user "$AIDOC_STORAGE__S3__ACCESS_KEY"
 fi
 rm -f "$policy"
-echo "minio-setup: buckets $documents, $backups and user $AIDOC_STORAGE__ACCESS_KEY ready"
+echo "minio-setup: buckets $documents, $backups and user $AIDOC_STORAGE__S3__ACCESS_KEY ready"

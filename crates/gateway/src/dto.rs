@@ -1,0 +1,290 @@
+//! The JSON shapes of the REST API, converted from the gRPC messages.
+
+use aidoc_proto::api::v1 as api;
+use aidoc_proto::indexer::v1 as idx;
+use serde::{Deserialize, Serialize};
+
+fn none_if_empty(s: String) -> Option<String> {
+    if s.is_empty() { None } else { Some(s) }
+}
+
+pub fn status_name(s: i32) -> &'static str {
+    match api::DocumentStatus::try_from(s).unwrap_or(api::DocumentStatus::Unspecified) {
+        api::DocumentStatus::Queued => "queued",
+        api::DocumentStatus::Parsing => "parsing",
+        api::DocumentStatus::Indexing => "indexing",
+        api::DocumentStatus::Ready => "ready",
+        api::DocumentStatus::Failed => "failed",
+        api::DocumentStatus::Unspecified => "unknown",
+    }
+}
+
+pub fn parse_status(s: &str) -> Option<api::DocumentStatus> {
+    Some(match s {
+        "queued" => api::DocumentStatus::Queued,
+        "parsing" => api::DocumentStatus::Parsing,
+        "indexing" => api::DocumentStatus::Indexing,
+        "ready" => api::DocumentStatus::Ready,
+        "failed" => api::DocumentStatus::Failed,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Document {
+    pub id: String,
+    pub title: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub category_id: Option<String>,
+    pub tags: Vec<String>,
+    pub status: String,
+    pub failure: Option<Failure>,
+    pub page_count: u32,
+    pub chunk_count: u32,
+    pub language: Option<String>,
+    pub author: Option<String>,
+    pub version: u32,
+    pub created_at: String,
+    pub updated_at: String,
+    pub created_by: Option<String>,
+}
+
+impl From<api::Document> for Document {
+    fn from(d: api::Document) -> Self {
+        let failure = if d.failure_code.is_empty() {
+            None
+        } else {
+            Some(Failure { code: d.failure_code, message: d.failure_message })
+        };
+        Document {
+            status: status_name(d.status).to_owned(),
+            id: d.id,
+            title: d.title,
+            file_name: d.file_name,
+            media_type: d.media_type,
+            size_bytes: d.size_bytes,
+            sha256: d.sha256,
+            category_id: none_if_empty(d.category_id),
+            tags: d.tags,
+            failure,
+            page_count: d.page_count,
+            chunk_count: d.chunk_count,
+            language: none_if_empty(d.language),
+            author: none_if_empty(d.author),
+            version: d.version,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+            created_by: none_if_empty(d.created_by),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Version {
+    pub version: u32,
+    pub sha256: String,
+    pub size_bytes: u64,
+    pub file_name: String,
+    pub created_at: String,
+    pub created_by: Option<String>,
+}
+
+impl From<api::DocumentVersion> for Version {
+    fn from(v: api::DocumentVersion) -> Self {
+        Version {
+            version: v.version,
+            sha256: v.sha256,
+            size_bytes: v.size_bytes,
+            file_name: v.file_name,
+            created_at: v.created_at,
+            created_by: none_if_empty(v.created_by),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Category {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub parent_id: Option<String>,
+    pub document_count: u64,
+    pub created_at: String,
+}
+
+impl From<api::Category> for Category {
+    fn from(c: api::Category) -> Self {
+        Category {
+            id: c.id,
+            name: c.name,
+            description: c.description,
+            parent_id: none_if_empty(c.parent_id),
+            document_count: c.document_count,
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Tag {
+    pub name: String,
+    pub document_count: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub document_id: String,
+    pub state: String,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub run_after: String,
+    pub lease_expires_at: Option<String>,
+    pub last_error: Option<Failure>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub file_name: String,
+}
+
+pub fn job_state_name(s: i32) -> &'static str {
+    match api::JobState::try_from(s).unwrap_or(api::JobState::Unspecified) {
+        api::JobState::Queued => "queued",
+        api::JobState::Running => "running",
+        api::JobState::Succeeded => "succeeded",
+        api::JobState::Failed => "failed",
+        api::JobState::Unspecified => "unknown",
+    }
+}
+
+impl From<api::Job> for Job {
+    fn from(j: api::Job) -> Self {
+        let last_error = if j.last_error_code.is_empty() {
+            None
+        } else {
+            Some(Failure { code: j.last_error_code, message: j.last_error })
+        };
+        Job {
+            state: job_state_name(j.state).to_owned(),
+            id: j.id,
+            document_id: j.document_id,
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            run_after: j.run_after,
+            lease_expires_at: none_if_empty(j.lease_expires_at),
+            last_error,
+            created_at: j.created_at,
+            updated_at: j.updated_at,
+            file_name: j.file_name,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct QueueStats {
+    pub queued: u64,
+    pub running: u64,
+    pub failed: u64,
+    pub succeeded: u64,
+    pub oldest_queued_age_seconds: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct SearchHit {
+    pub chunk_id: String,
+    pub document_id: String,
+    pub document_title: String,
+    pub heading_path: Vec<String>,
+    pub page_start: u32,
+    pub page_end: u32,
+    pub chunk_index: u32,
+    /// HTML-escaped text with matches in `<mark>`.
+    pub snippet: String,
+    pub score: f64,
+    pub keyword_rank: Option<u32>,
+    pub semantic_rank: Option<u32>,
+}
+
+impl From<idx::SearchHit> for SearchHit {
+    fn from(h: idx::SearchHit) -> Self {
+        SearchHit {
+            chunk_id: h.chunk_id,
+            document_id: h.document_id,
+            document_title: h.document_title,
+            heading_path: h.heading_path,
+            page_start: h.page_start,
+            page_end: h.page_end,
+            chunk_index: h.chunk_index,
+            snippet: h.snippet,
+            score: h.score,
+            keyword_rank: (h.keyword_rank > 0).then_some(h.keyword_rank),
+            semantic_rank: (h.semantic_rank > 0).then_some(h.semantic_rank),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct SearchResults {
+    pub mode: String,
+    pub hits: Vec<SearchHit>,
+    pub next_cursor: Option<String>,
+    pub took_ms: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Chunk {
+    pub chunk_id: String,
+    pub document_id: String,
+    pub chunk_index: u32,
+    pub text: String,
+    pub heading_path: Vec<String>,
+    pub page_start: u32,
+    pub page_end: u32,
+    pub block_kinds: Vec<String>,
+    pub token_count: u32,
+}
+
+impl From<idx::Chunk> for Chunk {
+    fn from(c: idx::Chunk) -> Self {
+        Chunk {
+            chunk_id: c.chunk_id,
+            document_id: c.document_id,
+            chunk_index: c.chunk_index,
+            text: c.text,
+            heading_path: c.heading_path,
+            page_start: c.page_start,
+            page_end: c.page_end,
+            block_kinds: c.block_kinds,
+            token_count: c.token_count,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct ChunkWithContext {
+    pub chunk: Chunk,
+    pub before: Vec<Chunk>,
+    pub after: Vec<Chunk>,
+    pub document_title: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct ChunkList {
+    pub items: Vec<Chunk>,
+    pub total_chunks: u32,
+    pub total_pages: u32,
+}

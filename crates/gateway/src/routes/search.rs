@@ -1,0 +1,161 @@
+//! `/api/v1/search` (GET with query parameters, POST with a JSON body) and
+//! `/api/v1/chunks/{id}`.
+
+use crate::dto;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use aidoc_proto::ErrorCode;
+use aidoc_proto::indexer::v1 as idx;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/search").route(web::get().to(search_get)).route(web::post().to(search_post)))
+        .service(web::resource("/api/v1/chunks/{id}").route(web::get().to(chunk)));
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    #[serde(default)]
+    pub category_ids: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub document_ids: Vec<String>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    pub created_after: Option<String>,
+    pub created_before: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchBody {
+    pub query: String,
+    pub mode: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    #[serde(default)]
+    pub filters: Filters,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    pub mode: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    /// Comma-separated lists.
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    pub document: Option<String>,
+    pub lang: Option<String>,
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+fn list(v: Option<String>) -> Vec<String> {
+    v.map(|s| s.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect()).unwrap_or_default()
+}
+
+fn mode_of(m: Option<&str>) -> ApiResult<idx::SearchMode> {
+    Ok(match m.unwrap_or("hybrid") {
+        "" | "hybrid" => idx::SearchMode::Hybrid,
+        "keyword" => idx::SearchMode::Keyword,
+        "semantic" => idx::SearchMode::Semantic,
+        other => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidArgument,
+                format!("mode `{other}` is not one of hybrid, keyword, semantic"),
+            ));
+        }
+    })
+}
+
+fn mode_name(m: i32) -> &'static str {
+    match idx::SearchMode::try_from(m).unwrap_or(idx::SearchMode::Hybrid) {
+        idx::SearchMode::Keyword => "keyword",
+        idx::SearchMode::Semantic => "semantic",
+        _ => "hybrid",
+    }
+}
+
+async fn run(state: &AppState, body: SearchBody) -> ApiResult<HttpResponse> {
+    let mode = mode_of(body.mode.as_deref())?;
+    if body.limit.is_some_and(|l| l > 100) {
+        return Err(ApiError::new(ErrorCode::InvalidArgument, "limit is at most 100"));
+    }
+    let f = body.filters;
+    let resp = super::indexer(state)
+        .search(idx::SearchRequest {
+            query: body.query,
+            mode: mode as i32,
+            filters: Some(idx::SearchFilters {
+                category_ids: f.category_ids,
+                tags: f.tags,
+                document_ids: f.document_ids,
+                languages: f.languages,
+                created_after: f.created_after.unwrap_or_default(),
+                created_before: f.created_before.unwrap_or_default(),
+            }),
+            limit: body.limit.unwrap_or(0),
+            cursor: body.cursor.unwrap_or_default(),
+        })
+        .await?
+        .into_inner();
+    Ok(HttpResponse::Ok().json(dto::SearchResults {
+        mode: mode_name(resp.mode).to_owned(),
+        hits: resp.hits.into_iter().map(dto::SearchHit::from).collect(),
+        next_cursor: (!resp.next_cursor.is_empty()).then_some(resp.next_cursor),
+        took_ms: resp.took_ms,
+    }))
+}
+
+async fn search_get(state: web::Data<AppState>, q: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let body = SearchBody {
+        query: q.q.unwrap_or_default(),
+        mode: q.mode,
+        limit: q.limit,
+        cursor: q.cursor,
+        filters: Filters {
+            category_ids: list(q.category),
+            tags: list(q.tag),
+            document_ids: list(q.document),
+            languages: list(q.lang),
+            created_after: q.after,
+            created_before: q.before,
+        },
+    };
+    run(&state, body).await
+}
+
+async fn search_post(state: web::Data<AppState>, body: web::Json<SearchBody>) -> ApiResult<HttpResponse> {
+    run(&state, body.into_inner()).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkQuery {
+    pub neighbours: Option<u32>,
+}
+
+async fn chunk(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: web::Query<ChunkQuery>,
+) -> ApiResult<HttpResponse> {
+    let resp = super::indexer(&state)
+        .get_chunk(idx::GetChunkRequest { chunk_id: id.into_inner(), neighbours: q.neighbours.unwrap_or(0).min(10) })
+        .await?
+        .into_inner();
+    let chunk = resp.chunk.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "chunk not found"))?;
+    Ok(HttpResponse::Ok().json(dto::ChunkWithContext {
+        chunk: chunk.into(),
+        before: resp.before.into_iter().map(Into::into).collect(),
+        after: resp.after.into_iter().map(Into::into).collect(),
+        document_title: resp.document_title,
+    }))
+}
