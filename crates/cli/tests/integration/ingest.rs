@@ -110,6 +110,7 @@ fn top_docs(results: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn uploads_become_searchable_by_identifier_chinese_and_meaning() {
+    let _serial = crate::support::one_at_a_time().await;
     let mut t = Ingest::start(&[]).await;
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     let (status, body) = t
@@ -236,6 +237,7 @@ async fn uploads_become_searchable_by_identifier_chinese_and_meaning() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn uploads_over_the_limit_get_413_and_store_nothing() {
+    let _serial = crate::support::one_at_a_time().await;
     let t = Ingest::start(&[("AIDOC_GATEWAY__UPLOAD_LIMIT", "64KiB")]).await;
     let big = vec![b'a'; 200 * 1024];
     let (status, body) = t.upload(&[("big.txt", big)], &[]).await;
@@ -283,6 +285,7 @@ fn long_markdown(n: usize) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killing_the_indexer_mid_run_loses_nothing() {
+    let _serial = crate::support::one_at_a_time().await;
     let mut t = Ingest::start(&[("AIDOC_WORKER__LEASE", "5s")]).await;
     let files: Vec<(String, Vec<u8>)> = (0..4).map(|i| (format!("manual-{i}.md"), long_markdown(i))).collect();
     let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
@@ -340,6 +343,7 @@ async fn killing_the_indexer_mid_run_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_shared_corpus_ingests_with_typed_failures() {
+    let _serial = crate::support::one_at_a_time().await;
     let Some(corpus) = aidoc_testkit::paths::corpus_dir() else {
         assert!(std::env::var_os("CI").is_none(), "../shared/corpus is missing in CI");
         eprintln!("skipped: ../shared/corpus is not next to this checkout");

@@ -29,6 +29,7 @@ async fn reflected_services(url: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_service_reaches_ready_and_serves_health_metrics_grpc_health_and_reflection() {
+    let _serial = crate::support::one_at_a_time().await;
     let stack = start_stack(&[]).await;
     for (proc, service) in [
         (&stack.parser, "aidoc.parser.v1.ParserService"),
@@ -149,6 +150,7 @@ async fn a_missing_database_makes_readiness_503_with_the_reason_and_no_crash() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_turns_readiness_503_first_and_finishes_in_flight_requests() {
+    let _serial = crate::support::one_at_a_time().await;
     let mut parser = Launch::new("parser").spawn();
     parser.wait_ready(READY).await;
     let mut client = parser_pb::parser_service_client::ParserServiceClient::new(grpc_channel(&parser.url()).await);
@@ -197,6 +199,7 @@ async fn sigterm_turns_readiness_503_first_and_finishes_in_flight_requests() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn one_request_is_one_trace_across_gateway_and_api() {
+    let _serial = crate::support::one_at_a_time().await;
     let receiver = OtlpReceiver::start().await;
     let endpoint = receiver.endpoint();
     let stack = start_stack(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint), ("OTEL_BSP_SCHEDULE_DELAY", "100")]).await;

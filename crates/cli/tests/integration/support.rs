@@ -83,3 +83,12 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
     gateway.wait_ready(READY).await;
     Stack { parser, api, indexer, backup, gateway, db, env, _storage: storage }
 }
+
+static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Tests that load the machine (a whole stack, embeddings) or measure time
+/// (restart within 5 s, drain) run one at a time, so neither skews the other
+/// on a 2-core machine.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().await
+}

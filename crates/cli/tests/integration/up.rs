@@ -22,6 +22,7 @@ fn pid_of(data: &Path, service: &str) -> Option<i32> {
 /// Ctrl-C stops everything, the database included.
 #[tokio::test(flavor = "multi_thread")]
 async fn up_runs_the_stack_restarts_crashed_services_and_stops_cleanly() {
+    let _serial = crate::support::one_at_a_time().await;
     let data = tempfile::tempdir().expect("tempdir");
     // Reuse the binaries the test kit already installed.
     let _ = aidoc_testkit::TestPostgres::shared();
