@@ -35,3 +35,21 @@ bench-footprint:
 # Parser text quality and speed against pdftotext, mutool and pandoc.
 bench-parser:
     cargo bench -p aidoc-parser --bench corpus
+
+# Retrieval quality (nDCG@10, Recall@10, MRR@10) of keyword, semantic and hybrid search:
+# the shared corpus and bench/quality/docs, judged by bench/quality/queries.json.
+# Quality does not depend on optimisation, so it runs on the dev build the tests use.
+bench-quality:
+    python3 bench/quality/check_queries.py
+    cargo build --bins -p aidoc-gateway -p aidoc-api -p aidoc-indexer -p aidoc-parser -p aidoc-backup
+    cargo bench --profile dev -p aidoc-cli --bench quality
+
+# Search latency at >= 100 000 chunks through the gateway and as bare SQL (release build).
+bench-search:
+    cargo build --release --workspace --bins
+    cargo bench -p aidoc-cli --bench search
+
+# End-to-end ingest throughput (upload -> ready) of the shared corpus, by stage (release build).
+bench-ingest:
+    cargo build --release --workspace --bins
+    cargo bench -p aidoc-cli --bench ingest

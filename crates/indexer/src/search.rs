@@ -165,6 +165,34 @@ fn db_error(e: impl std::fmt::Display) -> Status {
     }
 }
 
+/// The keyword list: `$1` the OR tsquery (matching), `$2` the AND tsquery
+/// (a chunk with every term ranks first), `$3` the depth; `join`/`cond` add
+/// filters. Public so the search benchmark runs the very same SQL bare.
+pub fn keyword_sql(join: &str, cond: &str) -> String {
+    format!(
+        "SELECT c.id, ((c.tsv @@ $2::text::tsquery)::int + ts_rank_cd(c.tsv, $1::text::tsquery, 1))::float8 AS score
+         FROM search.chunks c{join}
+         WHERE c.tsv @@ $1::text::tsquery{cond}
+         ORDER BY score DESC, c.id LIMIT $3"
+    )
+}
+
+/// The semantic list over the HNSW index of `dims`-long vectors: `$1` the
+/// query vector, `$2` the depth.
+pub fn semantic_sql(dims: usize, join: &str, cond: &str) -> String {
+    format!(
+        "SELECT c.id, (1 - (c.embedding::vector({dims}) <=> $1))::float8 AS score
+         FROM search.chunks c{join}
+         WHERE c.dims = {dims}{cond}
+         ORDER BY c.embedding::vector({dims}) <=> $1 LIMIT $2"
+    )
+}
+
+/// Reads the page of hits back with their documents' titles.
+pub const HITS_SQL: &str =
+    "SELECT c.id, c.document_id, d.title, c.heading_path, c.page_start, c.page_end, c.text, c.chunk_index
+     FROM search.chunks c JOIN catalog.documents d ON d.id = c.document_id WHERE c.id = ANY($1)";
+
 impl Search {
     fn embed(&self) -> Result<&EmbedPool, Status> {
         match self.model.get() {
@@ -186,14 +214,7 @@ impl Search {
             return Ok(Vec::new());
         };
         let f = Filters::build(filters, 4)?;
-        let sql = format!(
-            "SELECT c.id, ((c.tsv @@ $2::text::tsquery)::int + ts_rank_cd(c.tsv, $1::text::tsquery, 1))::float8 AS score
-             FROM search.chunks c{join}
-             WHERE c.tsv @@ $1::text::tsquery{cond}
-             ORDER BY score DESC, c.id LIMIT $3",
-            join = f.join(),
-            cond = f.sql
-        );
+        let sql = keyword_sql(f.join(), &f.sql);
         let depth = depth as i64;
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&any, &all, &depth];
         params.extend(f.params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)));
@@ -210,14 +231,7 @@ impl Search {
         })?;
         let dims = vector.len();
         let f = Filters::build(filters, 3)?;
-        let sql = format!(
-            "SELECT c.id, (1 - (c.embedding::vector({dims}) <=> $1))::float8 AS score
-             FROM search.chunks c{join}
-             WHERE c.dims = {dims}{cond}
-             ORDER BY c.embedding::vector({dims}) <=> $1 LIMIT $2",
-            join = f.join(),
-            cond = f.sql
-        );
+        let sql = semantic_sql(dims, f.join(), &f.sql);
         let v = Vector::from(vector);
         let depth = depth as i64;
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&v, &depth];
@@ -323,14 +337,7 @@ impl pb::indexer_service_server::IndexerService for Search {
 
         let ids: Vec<Uuid> = page.iter().map(|p| p.0).collect();
         let client = self.pool.get().await.map_err(db_error)?;
-        let rows = client
-            .query(
-                "SELECT c.id, c.document_id, d.title, c.heading_path, c.page_start, c.page_end, c.text, c.chunk_index
-                 FROM search.chunks c JOIN catalog.documents d ON d.id = c.document_id WHERE c.id = ANY($1)",
-                &[&ids],
-            )
-            .await
-            .map_err(db_error)?;
+        let rows = client.query(HITS_SQL, &[&ids]).await.map_err(db_error)?;
         let mut found: HashMap<Uuid, &tokio_postgres::Row> = rows.iter().map(|r| (r.get(0), r)).collect();
         let hits = page
             .iter()

@@ -1,0 +1,44 @@
+//! What the benchmarks share: the files to upload and a check that the
+//! service binaries they start are current.
+
+use std::path::{Path, PathBuf};
+
+/// (key as queries.json names it, path): `pdf/NAME.pdf`, `docx/NAME.docx`, `docs/NAME.md`.
+pub fn files_to_upload(corpus: &Path, docs: &Path) -> Vec<(String, PathBuf)> {
+    let mut files = Vec::new();
+    for (prefix, dir, exts) in [
+        ("pdf", corpus.join("pdf"), &["pdf"][..]),
+        ("docx", corpus.join("docx"), &["docx"][..]),
+        ("docs", docs.to_path_buf(), &["md", "txt", "html", "pdf", "docx"][..]),
+    ] {
+        for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
+            let p = e.path();
+            if p.extension().and_then(|x| x.to_str()).is_some_and(|x| exts.contains(&x)) {
+                files.push((format!("{prefix}/{}", p.file_name().unwrap().to_string_lossy()), p));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Warns when a service binary the bench will start is older than a source
+/// file it was built from (cargo's dep-info file `aidoc-NAME.d` lists them):
+/// `cargo bench` uses the bench profile's binaries, which `cargo build` does not refresh.
+pub fn warn_if_stale() {
+    for name in ["gateway", "api", "parser", "indexer", "backup"] {
+        let exe = aidoc_testkit::paths::profile_dir().join(format!("aidoc-{name}"));
+        let Ok(built) = std::fs::metadata(&exe).and_then(|m| m.modified()) else {
+            eprintln!("warning: {} is missing", exe.display());
+            continue;
+        };
+        let deps = std::fs::read_to_string(exe.with_extension("d")).unwrap_or_default();
+        let sources = deps.split_once(": ").map(|(_, list)| list).unwrap_or_default();
+        let newer = sources
+            .split_whitespace()
+            .find(|src| std::fs::metadata(src).and_then(|m| m.modified()).is_ok_and(|changed| changed > built));
+        if let Some(src) = newer {
+            eprintln!("warning: {} is older than {src}: rebuild it first", exe.display());
+        }
+    }
+}
