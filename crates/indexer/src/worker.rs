@@ -339,7 +339,8 @@ async fn parse_blob(
                                 _ => BlockKind::Paragraph,
                             };
                         let page_no = if b.page > 0 { b.page } else { page.number };
-                        parsed.blocks.push(Block { kind, text: b.text, level: b.level, page: page_no, label: b.label });
+                        let text = if kind == BlockKind::Code { b.text } else { collapse_leaders(&b.text) };
+                        parsed.blocks.push(Block { kind, text, level: b.level, page: page_no, label: b.label });
                     }
                 }
                 Some(parser_pb::parse_response::Msg::Summary(s)) => {
@@ -420,9 +421,52 @@ fn request_stream(
     tokio_stream::wrappers::ReceiverStream::new(rx)
 }
 
+/// Dot leaders of tables of contents ("Introduction ........ 3") carry no
+/// meaning but dominate a chunk's tokens and its vector: runs of four or more
+/// dots (spaced or not) become one ellipsis.
+pub fn collapse_leaders(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if matches!(chars[i], '.' | '·' | '…') {
+            let mut j = i;
+            let mut dots = 0;
+            while j < chars.len() && (matches!(chars[j], '.' | '·' | '…') || (chars[j] == ' ' && dots > 0)) {
+                if chars[j] != ' ' {
+                    dots += 1;
+                }
+                j += 1;
+            }
+            if dots >= 4 {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                out.push_str(" … ");
+                while j < chars.len() && chars[j] == ' ' {
+                    j += 1;
+                }
+                i = j;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_leaders_collapse_but_ellipses_and_versions_stay() {
+        assert_eq!(collapse_leaders("Introduction ........ 3"), "Introduction … 3");
+        assert_eq!(collapse_leaders("Setup . . . . . . 12"), "Setup … 12");
+        assert_eq!(collapse_leaders("wait... then v1.2.3"), "wait... then v1.2.3");
+        assert_eq!(collapse_leaders("目录……………5"), "目录 … 5");
+    }
 
     #[test]
     fn parser_errors_become_typed_document_failures() {
