@@ -15,8 +15,6 @@ mod common;
 #[allow(dead_code)]
 mod support;
 
-use reqwest::multipart::{Form, Part};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -56,60 +54,13 @@ async fn main() {
     let bytes: u64 = files.iter().map(|(_, p)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
 
     let started = Instant::now();
-    let mut store_time = Duration::ZERO;
-    let mut ids = Vec::new();
-    for batch in files.chunks(8) {
-        let mut form = Form::new();
-        for (key, path) in batch {
-            let name = key.rsplit('/').next().unwrap_or(key).to_owned();
-            form = form.part("file", Part::bytes(std::fs::read(path).expect("read")).file_name(name));
-        }
-        let t = Instant::now();
-        let v: Value = http
-            .post(format!("{base}/api/v1/documents"))
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload")
-            .json()
-            .await
-            .expect("json");
-        store_time += t.elapsed();
-        ids.extend(
-            v["items"]
-                .as_array()
-                .expect("items")
-                .iter()
-                .filter_map(|i| i["document"]["id"].as_str().map(str::to_owned)),
-        );
-    }
-    let (ready, failed, pages, chunks) = loop {
-        let (mut r, mut f, mut p, mut c, mut pending) = (0, 0, 0, 0, 0);
-        for id in &ids {
-            let d: Value = http
-                .get(format!("{base}/api/v1/documents/{id}"))
-                .send()
-                .await
-                .expect("get")
-                .json()
-                .await
-                .expect("json");
-            match d["status"].as_str() {
-                Some("ready") => {
-                    r += 1;
-                    p += d["page_count"].as_u64().unwrap_or(0);
-                    c += d["chunk_count"].as_u64().unwrap_or(0);
-                }
-                Some("failed") => f += 1,
-                _ => pending += 1,
-            }
-        }
-        if pending == 0 {
-            break (r, f, p, c);
-        }
-        assert!(started.elapsed() < Duration::from_secs(3600), "{pending} documents never settled");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let (ids, store_time) = common::upload_files(&http, &base, &files).await;
+    let docs = common::settle(&http, &base, &ids).await;
+    let ready = docs.iter().filter(|d| d["status"] == "ready").count() as u64;
+    let failed = docs.len() as u64 - ready;
+    let pages: u64 =
+        docs.iter().filter(|d| d["status"] == "ready").map(|d| d["page_count"].as_u64().unwrap_or(0)).sum();
+    let chunks: u64 = docs.iter().map(|d| d["chunk_count"].as_u64().unwrap_or(0)).sum();
     let wall = started.elapsed().as_secs_f64();
     let metrics = reqwest::get(format!("{}/metrics", stack.indexer.admin_url()))
         .await

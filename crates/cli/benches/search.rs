@@ -20,7 +20,6 @@ mod common;
 mod support;
 
 use aidoc_text::tokenize::{QueryOp, query_tokens, to_tsquery_literal};
-use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -55,52 +54,8 @@ async fn upload_corpus(http: &reqwest::Client, base: &str) -> Vec<String> {
     let corpus = aidoc_testkit::paths::corpus_dir().expect("corpus");
     let docs = aidoc_testkit::paths::workspace_root().join("bench/quality/docs");
     let files = common::files_to_upload(&corpus, &docs);
-    let mut ids = Vec::new();
-    for batch in files.chunks(8) {
-        let mut form = Form::new();
-        for (key, path) in batch {
-            let name = key.rsplit('/').next().unwrap_or(key).to_owned();
-            form = form.part("file", Part::bytes(std::fs::read(path).expect("read")).file_name(name));
-        }
-        let v: Value = http
-            .post(format!("{base}/api/v1/documents"))
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload")
-            .json()
-            .await
-            .expect("json");
-        ids.extend(
-            v["items"]
-                .as_array()
-                .expect("items")
-                .iter()
-                .filter_map(|i| i["document"]["id"].as_str().map(str::to_owned)),
-        );
-    }
-    let started = Instant::now();
-    loop {
-        let mut pending = 0;
-        for id in &ids {
-            let d: Value = http
-                .get(format!("{base}/api/v1/documents/{id}"))
-                .send()
-                .await
-                .expect("get")
-                .json()
-                .await
-                .expect("json");
-            if !matches!(d["status"].as_str(), Some("ready" | "failed")) {
-                pending += 1;
-            }
-        }
-        if pending == 0 {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(3600), "{pending} documents never settled");
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
+    let (ids, _) = common::upload_files(http, base, &files).await;
+    common::settle(http, base, &ids).await;
     ids
 }
 

@@ -42,3 +42,47 @@ pub fn warn_if_stale() {
         }
     }
 }
+
+/// Uploads `files` in batches of eight; returns the document ids and the
+/// time spent in the upload requests (streaming into object storage).
+pub async fn upload_files(
+    http: &reqwest::Client,
+    base: &str,
+    files: &[(String, PathBuf)],
+) -> (Vec<String>, std::time::Duration) {
+    use reqwest::multipart::{Form, Part};
+    let mut spent = std::time::Duration::ZERO;
+    let mut ids = Vec::new();
+    for batch in files.chunks(8) {
+        let mut form = Form::new();
+        for (key, path) in batch {
+            let name = key.rsplit('/').next().unwrap_or(key).to_owned();
+            form = form.part("file", Part::bytes(std::fs::read(path).expect("read")).file_name(name));
+        }
+        let t = std::time::Instant::now();
+        let resp = http.post(format!("{base}/api/v1/documents")).multipart(form).send().await.expect("upload");
+        let v: serde_json::Value = resp.json().await.expect("json");
+        spent += t.elapsed();
+        let items = v["items"].as_array().expect("items");
+        ids.extend(items.iter().filter_map(|i| i["document"]["id"].as_str().map(str::to_owned)));
+    }
+    (ids, spent)
+}
+
+/// Waits until every document is `ready` or `failed` and returns them.
+pub async fn settle(http: &reqwest::Client, base: &str, ids: &[String]) -> Vec<serde_json::Value> {
+    let started = std::time::Instant::now();
+    loop {
+        let mut docs = Vec::with_capacity(ids.len());
+        for id in ids {
+            let resp = http.get(format!("{base}/api/v1/documents/{id}")).send().await.expect("get");
+            docs.push(resp.json::<serde_json::Value>().await.expect("json"));
+        }
+        let pending = docs.iter().filter(|d| !matches!(d["status"].as_str(), Some("ready" | "failed"))).count();
+        if pending == 0 {
+            return docs;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(3600), "{pending} documents never settled");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
