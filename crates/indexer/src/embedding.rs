@@ -31,26 +31,33 @@ impl EmbedPool {
         self.model.dimensions()
     }
 
-    /// Vectors for `texts`, in order, computed in batches.
+    /// Vectors for `texts`, in order, computed in batches of similar
+    /// length (a batch is padded to its longest text, so mixing lengths
+    /// wastes most of the work on padding).
     pub async fn embed_passages(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let mut out = Vec::with_capacity(texts.len());
-        for batch in texts.chunks(self.batch_size) {
+        let order = by_length(&texts);
+        let mut out: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
+        for batch in order.chunks(self.batch_size) {
             let _permit = self.ingest.acquire().await.map_err(|_| EmbedError::Config(vec!["closed".into()]))?;
             let model = self.model.clone();
-            let batch: Vec<String> = batch.to_vec();
-            let n = batch.len();
+            let inputs: Vec<String> = batch.iter().map(|&i| texts[i].clone()).collect();
+            let n = inputs.len();
             let t = Instant::now();
             let vectors = tokio::task::spawn_blocking(move || {
-                let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+                let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
                 model.embed_passages(&refs)
             })
             .await
             .map_err(|e| EmbedError::Config(vec![format!("embedding task failed: {e}")]))??;
             metrics::histogram!(m::EMBED_DURATION_SECONDS, "kind" => "passage").record(t.elapsed().as_secs_f64());
             metrics::counter!(m::EMBED_CHUNKS_TOTAL).increment(n as u64);
-            out.extend(vectors);
+            for (&i, v) in batch.iter().zip(vectors) {
+                out[i] = Some(v);
+            }
         }
-        Ok(out)
+        out.into_iter()
+            .map(|v| v.ok_or_else(|| EmbedError::Config(vec!["the model returned fewer vectors than texts".into()])))
+            .collect()
     }
 
     pub async fn embed_query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
@@ -62,5 +69,23 @@ impl EmbedPool {
             .map_err(|e| EmbedError::Config(vec![format!("embedding task failed: {e}")]))??;
         metrics::histogram!(m::EMBED_DURATION_SECONDS, "kind" => "query").record(t.elapsed().as_secs_f64());
         Ok(v)
+    }
+}
+
+/// Indexes of `texts` ordered by length (stable), for batching.
+fn by_length(texts: &[String]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| texts[i].len());
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_group_similar_lengths_and_keep_ties_in_order() {
+        let texts: Vec<String> = ["ccc", "a", "bb", "dddd", "e"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(by_length(&texts), vec![1, 4, 2, 0, 3]);
     }
 }
