@@ -96,11 +96,14 @@ async fn replicate(db: &tokio_postgres::Client, target: i64) -> (i64, i64) {
     db.batch_execute(
         "SET maintenance_work_mem = '1GB';
          CREATE INDEX chunks_embedding_384 ON search.chunks
-             USING hnsw ((embedding::vector(384)) vector_cosine_ops) WHERE dims = 384;
-         VACUUM ANALYZE search.chunks; ANALYZE catalog.documents;",
+             USING hnsw ((embedding::vector(384)) vector_cosine_ops) WHERE dims = 384",
     )
     .await
     .expect("rebuild the HNSW index");
+    // VACUUM refuses to run inside the implicit transaction of a batch.
+    for sql in ["VACUUM ANALYZE search.chunks", "ANALYZE catalog.documents"] {
+        db.batch_execute(sql).await.expect(sql);
+    }
     println!("HNSW index built in {:.1?}", started.elapsed());
     (count("SELECT count(*) FROM search.chunks").await, count("SELECT count(*) FROM catalog.documents").await)
 }
