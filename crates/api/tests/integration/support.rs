@@ -35,7 +35,8 @@ impl Api {
         JobServiceClient::new(self.channel.clone())
     }
 
-    /// Registers a document for `content` (a fake blob key: the api never reads blobs).
+    /// Registers a document for `content` under the blob key the gateway
+    /// would use; the api records blobs and never reads them.
     pub async fn upload(&self, name: &str, content: &str, tags: &[&str]) -> pb::CreateDocumentResponse {
         self.catalog()
             .create_document(new_document(name, content, tags))
@@ -45,9 +46,10 @@ impl Api {
     }
 }
 
-pub fn sha_of(content: &str) -> String {
-    // A stable 64-hex-digit stand-in derived from the content; the api
-    // checks the format and uniqueness, not the bytes.
+/// A 64-hex-digit content digest (FNV-1a, repeated): the api checks a
+/// digest's format and uniqueness, never recomputes it, so any stable
+/// digest of the content exercises the same paths as SHA-256.
+pub fn digest_of(content: &str) -> String {
     let mut h: u64 = 0xcbf29ce484222325;
     for b in content.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
@@ -56,7 +58,7 @@ pub fn sha_of(content: &str) -> String {
 }
 
 pub fn new_document(name: &str, content: &str, tags: &[&str]) -> pb::CreateDocumentRequest {
-    let sha = sha_of(content);
+    let sha = digest_of(content);
     pb::CreateDocumentRequest {
         actor: Some(pb::Actor { ip: "127.0.0.1".into(), user_agent: "tests".into(), ..Default::default() }),
         file_name: name.into(),
