@@ -11,7 +11,8 @@
 //! (one client), then hybrid runs with four concurrent clients for
 //! throughput. The bare SQL is the indexer's own (`aidoc_indexer::search`),
 //! with the query vectors computed beforehand; the time to embed a query is
-//! printed on its own line.
+//! printed on its own line. With `AIDOC_BENCH_HOLD` set, the run stops after
+//! building the index and keeps the database up for inspection.
 
 #[allow(dead_code)]
 mod common;
@@ -19,7 +20,7 @@ mod common;
 #[allow(dead_code)]
 mod support;
 
-use aidoc_text::tokenize::{QueryOp, query_tokens, to_tsquery_literal};
+use aidoc_text::tokenize::query_tokens;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -163,6 +164,11 @@ async fn main() {
     let (chunks, documents) = replicate(&db, target).await;
     let qs = queries();
     println!("index: {chunks} chunks in {documents} documents; {} queries × {rounds} rounds per mode", qs.len());
+    if std::env::var_os("AIDOC_BENCH_HOLD").is_some() {
+        // For studying query plans by hand: the database lives as long as this process.
+        println!("holding the index at {} (gateway {base}); stop with Ctrl-C", stack.db.url);
+        std::future::pending::<()>().await;
+    }
 
     // Warm both paths.
     for mode in MODES {
@@ -182,14 +188,20 @@ async fn main() {
         vectors.push(pgvector::Vector::from(model.embed_query(q).expect("embed")));
         embed_ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    let literals: Vec<(Option<String>, Option<String>)> = qs
+    // The keyword plans as the indexer makes them, with the same statistics and budget.
+    let stats = aidoc_indexer::keyword::TermStats::load(&db).await.expect("lexeme statistics");
+    let search_cfg = aidoc_indexer::config::SearchConfig::default();
+    let plans: Vec<Option<aidoc_indexer::keyword::KeywordQuery>> = qs
         .iter()
         .map(|q| {
-            let t = query_tokens(q);
-            (to_tsquery_literal(&t, QueryOp::Or), to_tsquery_literal(&t, QueryOp::And))
+            aidoc_indexer::keyword::KeywordQuery::plan(
+                &query_tokens(q),
+                stats.as_ref(),
+                search_cfg.keyword_candidate_budget as f64,
+            )
         })
         .collect();
-    let keyword_sql = aidoc_indexer::search::keyword_sql("", "");
+    let rerank = search_cfg.keyword_rerank as i64;
     let semantic_sql = aidoc_indexer::search::semantic_sql(384, "", "");
     let depth: i64 = 100;
 
@@ -201,8 +213,11 @@ async fn main() {
             for (i, _) in qs.iter().enumerate() {
                 let t = Instant::now();
                 let mut ids: Vec<uuid::Uuid> = Vec::new();
-                if let (true, (Some(any), Some(all))) = (mode != "semantic", &literals[i]) {
-                    let rows = db.query(&keyword_sql, &[any, all, &depth]).await.expect("keyword");
+                if let (true, Some(plan)) = (mode != "semantic", &plans[i]) {
+                    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                        vec![&plan.any, &plan.candidates, &rerank, &depth];
+                    params.extend(plan.weighted.iter().map(|(t, _)| t as &(dyn tokio_postgres::types::ToSql + Sync)));
+                    let rows = db.query(&plan.sql("", ""), &params).await.expect("keyword");
                     ids.extend(rows.iter().take(10).map(|r| r.get::<_, uuid::Uuid>(0)));
                 }
                 if mode != "keyword" {

@@ -91,11 +91,24 @@ pub struct SearchConfig {
     pub max_query_chars: usize,
     /// Snippet length in characters.
     pub snippet_chars: usize,
+    /// How many chunks the candidate terms of a keyword query may match
+    /// together; rarer terms are taken first (see the `keyword` module).
+    pub keyword_candidate_budget: usize,
+    /// How many keyword candidates are re-ranked by cover density.
+    pub keyword_rerank: usize,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        SearchConfig { candidates: 100, rrf_k: 60.0, ef_search: 80, max_query_chars: 1000, snippet_chars: 240 }
+        SearchConfig {
+            candidates: 100,
+            rrf_k: 60.0,
+            ef_search: 80,
+            max_query_chars: 1000,
+            snippet_chars: 240,
+            keyword_candidate_budget: 2000,
+            keyword_rerank: 250,
+        }
     }
 }
 
@@ -129,6 +142,12 @@ impl ServiceConfig for IndexerConfig {
         let s = &self.search;
         if s.candidates == 0 || s.candidates > 1000 {
             p.push("AIDOC_SEARCH__CANDIDATES: must be 1..=1000".into());
+        }
+        if s.keyword_candidate_budget < 100 {
+            p.push("AIDOC_SEARCH__KEYWORD_CANDIDATE_BUDGET: at least 100".into());
+        }
+        if s.keyword_rerank == 0 || s.keyword_rerank > 5000 {
+            p.push("AIDOC_SEARCH__KEYWORD_RERANK: must be 1..=5000".into());
         }
         if s.rrf_k <= 0.0 {
             p.push("AIDOC_SEARCH__RRF_K: must be positive".into());

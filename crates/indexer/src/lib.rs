@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod embedding;
+pub mod keyword;
 pub mod metrics;
 pub mod migrations;
 pub mod search;
@@ -107,7 +108,12 @@ pub async fn run(settings: Settings<IndexerConfig>, shutdown: Shutdown) -> Resul
         })
     };
 
-    let search = search::Search { pool: read_pool.clone(), model: model.clone(), cfg: cfg.search.clone() };
+    let search = search::Search {
+        pool: read_pool.clone(),
+        model: model.clone(),
+        cfg: cfg.search.clone(),
+        stats: keyword::StatsCache::default(),
+    };
 
     // Workers start once the model is there.
     let stop = runtime.drain_token();

@@ -2,15 +2,16 @@
 //! and reading chunks back for citations and agents.
 //!
 //! Keyword search matches the lexemes the indexer wrote (see `aidoc-text`)
-//! and ranks by cover density; semantic search walks the HNSW index of the
+//! and ranks as [`crate::keyword`] describes; semantic search walks the HNSW index of the
 //! active model's vectors; hybrid fuses both lists by reciprocal rank.
 
 use crate::config::SearchConfig;
 use crate::embedding::EmbedPool;
+use crate::keyword::{KeywordQuery, StatsCache};
 use crate::metrics as m;
 use aidoc_proto::ErrorCode;
 use aidoc_proto::indexer::v1 as pb;
-use aidoc_text::tokenize::{QueryOp, Token, query_tokens, to_tsquery_literal};
+use aidoc_text::tokenize::{Token, query_tokens};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use deadpool_postgres::Pool;
@@ -27,6 +28,8 @@ pub struct Search {
     pub pool: Pool,
     pub model: crate::ModelSlot,
     pub cfg: SearchConfig,
+    /// Lexeme statistics for planning keyword queries.
+    pub stats: StatsCache,
 }
 
 type Param = Box<dyn ToSql + Sync + Send>;
@@ -165,18 +168,6 @@ fn db_error(e: impl std::fmt::Display) -> Status {
     }
 }
 
-/// The keyword list: `$1` the OR tsquery (matching), `$2` the AND tsquery
-/// (a chunk with every term ranks first), `$3` the depth; `join`/`cond` add
-/// filters. Public so the search benchmark runs the very same SQL bare.
-pub fn keyword_sql(join: &str, cond: &str) -> String {
-    format!(
-        "SELECT c.id, ((c.tsv @@ $2::text::tsquery)::int + ts_rank_cd(c.tsv, $1::text::tsquery, 1))::float8 AS score
-         FROM search.chunks c{join}
-         WHERE c.tsv @@ $1::text::tsquery{cond}
-         ORDER BY score DESC, c.id LIMIT $3"
-    )
-}
-
 /// The semantic list over the HNSW index of `dims`-long vectors: `$1` the
 /// query vector, `$2` the depth.
 pub fn semantic_sql(dims: usize, join: &str, cond: &str) -> String {
@@ -208,17 +199,18 @@ impl Search {
         filters: &pb::SearchFilters,
         depth: usize,
     ) -> Result<Vec<Ranked>, Status> {
-        let (Some(any), Some(all)) =
-            (to_tsquery_literal(tokens, QueryOp::Or), to_tsquery_literal(tokens, QueryOp::And))
-        else {
+        let client = self.pool.get().await.map_err(db_error)?;
+        let stats = self.stats.get(&client).await;
+        let Some(q) = KeywordQuery::plan(tokens, stats.as_deref(), self.cfg.keyword_candidate_budget as f64) else {
             return Ok(Vec::new());
         };
-        let f = Filters::build(filters, 4)?;
-        let sql = keyword_sql(f.join(), &f.sql);
+        let f = Filters::build(filters, q.first_filter_param())?;
+        let sql = q.sql(f.join(), &f.sql);
+        let rerank = (self.cfg.keyword_rerank.max(depth)) as i64;
         let depth = depth as i64;
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&any, &all, &depth];
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q.any, &q.candidates, &rerank, &depth];
+        params.extend(q.weighted.iter().map(|(t, _)| t as &(dyn ToSql + Sync)));
         params.extend(f.params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)));
-        let client = self.pool.get().await.map_err(db_error)?;
         let rows = client.query(&sql, &params).await.map_err(db_error)?;
         Ok(rows.iter().map(|r| Ranked { id: r.get(0), score: r.get(1) }).collect())
     }

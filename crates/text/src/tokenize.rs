@@ -78,8 +78,16 @@ pub fn index_tokens(text: &str) -> Vec<Token> {
 }
 
 /// Tokens of a search query. Every lexeme they hold is also among the [`index_tokens`] of the same text.
+///
+/// Chinese question words (`怎么`, `多少`, `需要` …) carry no topic and match most Chinese text, so they are
+/// left out of a query that has other words.
 pub fn query_tokens(text: &str) -> Vec<Token> {
-    Analyzer::new(text, Mode::Query).run()
+    let tokens = Analyzer::new(text, Mode::Query).run();
+    let is_question_word = |t: &Token| CHINESE_QUESTION_WORDS.contains(&t.lexeme.as_str());
+    if tokens.iter().all(is_question_word) {
+        return tokens;
+    }
+    tokens.into_iter().filter(|t| !is_question_word(t)).collect()
 }
 
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
@@ -108,6 +116,35 @@ static ENGLISH_STOPWORDS: LazyLock<BTreeSet<&'static str>> = LazyLock::new(|| {
 const CHINESE_STOPWORDS: &[&str] = &[
     "的", "地", "得", "了", "着", "过", "和", "与", "及", "或", "而", "且", "并", "是", "在", "也", "就", "都", "把",
     "被", "对", "之", "其", "等", "吗", "呢", "吧", "啊",
+];
+
+/// Words of Chinese questions that say how a question is asked, not what it is about; dropped from queries
+/// (documents keep them).
+const CHINESE_QUESTION_WORDS: &[&str] = &[
+    "怎么",
+    "怎样",
+    "怎么样",
+    "怎么办",
+    "如何",
+    "多少",
+    "多久",
+    "什么",
+    "为什么",
+    "哪里",
+    "哪儿",
+    "哪些",
+    "哪个",
+    "是否",
+    "能否",
+    "会",
+    "要",
+    "能",
+    "可以",
+    "应该",
+    "需要",
+    "不会",
+    "请问",
+    "一下",
 ];
 
 /// Japanese particles written as a lone hiragana character.
@@ -554,21 +591,28 @@ fn same_span(a: &Token, b: &Token) -> bool {
     a.start == b.start && a.end == b.end
 }
 
-/// The `tsquery` input form of query tokens (from [`query_tokens`]), for `$1::tsquery`; `None` when there
-/// is no lexeme (empty or stopwords only).
+/// One word or identifier of a query, as a `tsquery` operand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryTerm {
+    /// The operand: `'lexeme'`, or `('ppr-9087' | 'ppr' <-> '9087')` for an identifier.
+    pub literal: String,
+    /// The ways the term can match: each inner list is one lexeme, or the lexemes of a phrase.
+    pub alternatives: Vec<Vec<String>>,
+}
+
+/// The terms of a query (from [`query_tokens`]), each once, in query order.
 ///
-/// Every lexeme is quoted, so operators typed by the user are plain text. Tokens are grouped: a token
-/// followed by tokens inside its byte range is an identifier with its parts. A group becomes
-/// `('ppr-9087' | 'ppr' <-> '9087')`: the whole identifier, or its parts as a phrase at their relative
-/// positions (the index places an identifier's leaves at consecutive positions, so `PPR-9087`, `PPR_9087`
-/// and `PPR 9087` all satisfy the phrase, while a document with `PPR` and `9087` in unrelated places does
-/// not). A document holding the whole identifier matches both branches and so ranks above one that only
-/// has the phrase. An identifier with fewer than two parts is matched by its whole form only. Tokens with
-/// exactly the whole's range (such as `1.2.3` for `v1.2.3`) are alternatives to it. The groups are joined
-/// with `&` or `|` according to `op`.
-pub fn to_tsquery_literal(tokens: &[Token], op: QueryOp) -> Option<String> {
+/// Tokens are grouped: a token followed by tokens inside its byte range is an identifier with its parts. A
+/// group becomes `('ppr-9087' | 'ppr' <-> '9087')`: the whole identifier, or its parts as a phrase at their
+/// relative positions (the index places an identifier's leaves at consecutive positions, so `PPR-9087`,
+/// `PPR_9087` and `PPR 9087` all satisfy the phrase, while a document with `PPR` and `9087` in unrelated
+/// places does not). A document holding the whole identifier matches both branches and so ranks above one
+/// that only has the phrase. An identifier with fewer than two parts is matched by its whole form only.
+/// Tokens with exactly the whole's range (such as `1.2.3` for `v1.2.3`) are alternatives to it. Every
+/// lexeme is quoted, so operators typed by the user are plain text.
+pub fn query_terms(tokens: &[Token]) -> Vec<QueryTerm> {
     let tokens: Vec<&Token> = tokens.iter().filter(|t| valid_lexeme(&t.lexeme)).collect();
-    let mut groups: Vec<String> = Vec::new();
+    let mut terms: Vec<QueryTerm> = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         let head = tokens[i];
@@ -578,15 +622,15 @@ pub fn to_tsquery_literal(tokens: &[Token], op: QueryOp) -> Option<String> {
         }
         let members = &tokens[i + 1..j];
         let mut branches: Vec<String> = Vec::new();
-        let mut alternatives: Vec<&str> = vec![&head.lexeme];
+        let mut alternatives: Vec<Vec<String>> = vec![vec![head.lexeme.clone()]];
         for member in members.iter().filter(|m| same_span(m, head)) {
-            if !alternatives.contains(&member.lexeme.as_str()) {
-                alternatives.push(&member.lexeme);
+            if !alternatives.iter().any(|a| a[0] == member.lexeme) {
+                alternatives.push(vec![member.lexeme.clone()]);
             }
         }
-        for lexeme in alternatives {
+        for alternative in &alternatives {
             let mut quoted = String::new();
-            push_quoted(&mut quoted, lexeme);
+            push_quoted(&mut quoted, &alternative[0]);
             branches.push(quoted);
         }
         // Leaves: the parts that hold no other part (documents' intermediate pieces are left out).
@@ -610,21 +654,30 @@ pub fn to_tsquery_literal(tokens: &[Token], op: QueryOp) -> Option<String> {
                 push_quoted(&mut phrase, &leaf.lexeme);
             }
             branches.push(phrase);
+            alternatives.push(leaves.iter().map(|l| l.lexeme.clone()).collect());
         }
-        let group = if branches.len() == 1 { branches.remove(0) } else { format!("({})", branches.join(" | ")) };
-        if !groups.contains(&group) {
-            groups.push(group);
+        let literal = if branches.len() == 1 { branches.remove(0) } else { format!("({})", branches.join(" | ")) };
+        if !terms.iter().any(|t| t.literal == literal) {
+            terms.push(QueryTerm { literal, alternatives });
         }
         i = j;
     }
-    if groups.is_empty() {
+    terms
+}
+
+/// The `tsquery` input form of query tokens (from [`query_tokens`]), for `$1::tsquery`: the
+/// [`query_terms`] joined with `&` or `|` according to `op`; `None` when there is no lexeme (empty or
+/// stopwords only).
+pub fn to_tsquery_literal(tokens: &[Token], op: QueryOp) -> Option<String> {
+    let terms = query_terms(tokens);
+    if terms.is_empty() {
         return None;
     }
     let joiner = match op {
         QueryOp::And => " & ",
         QueryOp::Or => " | ",
     };
-    Some(groups.join(joiner))
+    Some(terms.iter().map(|t| t.literal.as_str()).collect::<Vec<_>>().join(joiner))
 }
 
 #[cfg(test)]
@@ -808,5 +861,34 @@ mod tests {
             to_tsquery_literal(&query_tokens("std::fs::read 配置文件"), QueryOp::Or).as_deref(),
             Some("('std::fs::read' | 'std' <-> 'fs' <-> 'read') | '配置文件'")
         );
+    }
+
+    #[test]
+    fn query_terms_list_every_way_a_term_matches() {
+        let terms = query_terms(&query_tokens("PPR-9087 v1.2.3 crash"));
+        let view: Vec<(&str, Vec<Vec<&str>>)> = terms
+            .iter()
+            .map(|t| {
+                (t.literal.as_str(), t.alternatives.iter().map(|a| a.iter().map(String::as_str).collect()).collect())
+            })
+            .collect();
+        assert_eq!(
+            view,
+            vec![
+                ("('ppr-9087' | 'ppr' <-> '9087')", vec![vec!["ppr-9087"], vec!["ppr", "9087"]]),
+                ("('v1.2.3' | '1.2.3')", vec![vec!["v1.2.3"], vec!["1.2.3"]]),
+                ("'crash'", vec![vec!["crash"]]),
+            ]
+        );
+        assert!(query_terms(&query_tokens("the of")).is_empty());
+    }
+
+    #[test]
+    fn chinese_question_words_leave_queries_that_have_a_topic() {
+        let q = |text: &str| to_tsquery_literal(&query_tokens(text), QueryOp::And).unwrap_or_default();
+        assert_eq!(q("索引服务需要分配多少内存"), "'索引' & '服务' & '分配' & '内存'");
+        assert_eq!(q("怎么办"), "'怎么办'");
+        // documents keep them
+        assert!(index("需要分配多少内存").iter().any(|l| l == "多少"));
     }
 }

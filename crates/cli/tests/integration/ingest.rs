@@ -174,6 +174,22 @@ async fn uploads_become_searchable_by_identifier_chinese_and_meaning() {
     }
     let (_, r) = t.search(json!({ "query": "数据库备份", "mode": "keyword" })).await;
     assert!(r["hits"][0]["snippet"].as_str().unwrap().contains("<mark>"), "{r}");
+    // A question's function words do not decide the match.
+    let (_, r) = t.search(json!({ "query": "数据库备份需要多久做一次？", "mode": "keyword" })).await;
+    assert_eq!(top_docs(&r).first(), Some(&ids[1]), "{r:#}");
+
+    // Once the library has lexeme statistics, keyword queries are planned with them (rare terms pick
+    // the candidates, weighted by rarity): the same questions find the same documents.
+    let db = t.stack.db.client().await;
+    db.batch_execute("ANALYZE search.chunks").await.expect("analyze");
+    let stats = aidoc_indexer::keyword::TermStats::load(&db).await.expect("stats").expect("analysed");
+    assert!(stats.rows >= 3.0 && stats.frequency.contains_key("9087"), "{stats:?}");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    for (q, doc) in [("PPR-9087", &ids[0]), ("config/indexer.toml", &ids[0]), ("数据库备份", &ids[1])] {
+        let (status, r) = t.search(json!({ "query": q, "mode": "keyword" })).await;
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(top_docs(&r).first(), Some(doc), "{q}: {r:#}");
+    }
 
     // By meaning, with no shared keyword.
     let (_, r) = t.search(json!({ "query": "how are passages ranked against a question", "mode": "semantic" })).await;
