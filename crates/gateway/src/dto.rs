@@ -288,3 +288,51 @@ pub struct ChunkList {
     pub total_chunks: u32,
     pub total_pages: u32,
 }
+
+/// One entry of a document's structure.
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct OutlineEntry {
+    pub title: String,
+    /// 1 = top level.
+    pub level: u32,
+    /// `null` when the page is unknown.
+    pub page: Option<u32>,
+    /// The first chunk at or after the entry (for `/chunks?from=`).
+    pub chunk_index: u32,
+}
+
+/// `GET /api/v1/documents/{id}/outline`.
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Outline {
+    /// `bookmarks` (the file's own outline), `headings` (found in the text),
+    /// or `none` (not indexed yet).
+    pub source: String,
+    pub entries: Vec<OutlineEntry>,
+    pub total_chunks: u32,
+    pub total_pages: u32,
+}
+
+impl From<idx::GetOutlineResponse> for Outline {
+    fn from(r: idx::GetOutlineResponse) -> Self {
+        let source = match idx::OutlineSource::try_from(r.source).unwrap_or(idx::OutlineSource::Unspecified) {
+            idx::OutlineSource::Bookmarks => "bookmarks",
+            idx::OutlineSource::Headings => "headings",
+            idx::OutlineSource::Unspecified => "none",
+        };
+        Outline {
+            source: source.to_owned(),
+            entries: r
+                .entries
+                .into_iter()
+                .map(|e| OutlineEntry {
+                    title: e.title,
+                    level: e.level,
+                    page: (e.page > 0).then_some(e.page),
+                    chunk_index: e.chunk_index,
+                })
+                .collect(),
+            total_chunks: r.total_chunks,
+            total_pages: r.total_pages,
+        }
+    }
+}

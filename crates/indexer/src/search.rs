@@ -456,6 +456,58 @@ impl pb::indexer_service_server::IndexerService for Search {
         }))
     }
 
+    async fn get_outline(
+        &self,
+        request: Request<pb::GetOutlineRequest>,
+    ) -> Result<Response<pb::GetOutlineResponse>, Status> {
+        let req = request.into_inner();
+        let doc = Uuid::parse_str(&req.document_id).map_err(|_| {
+            ErrorCode::InvalidArgument.status(format!("document id `{}` is not valid", req.document_id))
+        })?;
+        let client = self.pool.get().await.map_err(db_error)?;
+        let indexed = client
+            .query_opt(
+                "SELECT chunk_count, page_count, outline FROM search.indexed_documents WHERE document_id = $1",
+                &[&doc],
+            )
+            .await
+            .map_err(db_error)?;
+        let Some(indexed) = indexed else {
+            let exists =
+                client.query_opt("SELECT 1 FROM catalog.documents WHERE id = $1", &[&doc]).await.map_err(db_error)?;
+            if exists.is_none() {
+                return Err(ErrorCode::NotFound.status(format!("document {doc} does not exist")));
+            }
+            return Ok(Response::new(pb::GetOutlineResponse::default()));
+        };
+        let rows = client
+            .query(
+                "SELECT chunk_index, heading_path, page_start, page_end FROM search.chunks
+                 WHERE document_id = $1 ORDER BY chunk_index",
+                &[&doc],
+            )
+            .await
+            .map_err(db_error)?;
+        let chunks: Vec<OutlineChunk> = rows
+            .iter()
+            .map(|r| OutlineChunk {
+                index: r.get::<_, i32>(0).max(0) as u32,
+                heading_path: r.get(1),
+                page_start: r.get::<_, i32>(2).max(0) as u32,
+                page_end: r.get::<_, i32>(3).max(0) as u32,
+            })
+            .collect();
+        let bookmarks: Vec<Bookmark> =
+            serde_json::from_value(indexed.get::<_, serde_json::Value>(2)).unwrap_or_default();
+        let (entries, source) = outline(&bookmarks, &chunks);
+        Ok(Response::new(pb::GetOutlineResponse {
+            entries,
+            source: source as i32,
+            total_chunks: indexed.get::<_, i32>(0).max(0) as u32,
+            total_pages: indexed.get::<_, i32>(1).max(0) as u32,
+        }))
+    }
+
     async fn stats(&self, _request: Request<pb::StatsRequest>) -> Result<Response<pb::StatsResponse>, Status> {
         let client = self.pool.get().await.map_err(db_error)?;
         let r = client
@@ -476,9 +528,127 @@ impl pb::indexer_service_server::IndexerService for Search {
     }
 }
 
+/// At most this many outline entries are returned.
+const MAX_OUTLINE_ENTRIES: usize = 2000;
+
+/// One stored chunk, as the outline needs it.
+struct OutlineChunk {
+    index: u32,
+    heading_path: Vec<String>,
+    page_start: u32,
+    page_end: u32,
+}
+
+/// A bookmark as the indexer stored it from the parser.
+#[derive(Deserialize)]
+struct Bookmark {
+    title: String,
+    level: u32,
+    page: u32,
+}
+
+/// The file's bookmarks when it has a real outline (two entries or more),
+/// else the headings the chunks carry, each where it first appears.
+fn outline(bookmarks: &[Bookmark], chunks: &[OutlineChunk]) -> (Vec<pb::OutlineEntry>, pb::OutlineSource) {
+    if bookmarks.len() >= 2 {
+        let entries = bookmarks
+            .iter()
+            .take(MAX_OUTLINE_ENTRIES)
+            .map(|b| pb::OutlineEntry {
+                title: b.title.trim().to_owned(),
+                level: b.level.max(1),
+                page: b.page,
+                chunk_index: chunks
+                    .iter()
+                    .find(|c| b.page == 0 || c.page_end >= b.page)
+                    .or(chunks.last())
+                    .map_or(0, |c| c.index),
+            })
+            .collect();
+        return (entries, pb::OutlineSource::Bookmarks);
+    }
+    let mut entries = Vec::new();
+    let mut previous: &[String] = &[];
+    for c in chunks {
+        let path = c.heading_path.as_slice();
+        let shared = previous.iter().zip(path).take_while(|(a, b)| a == b).count();
+        for (depth, title) in path.iter().enumerate().skip(shared) {
+            if entries.len() == MAX_OUTLINE_ENTRIES {
+                return (entries, pb::OutlineSource::Headings);
+            }
+            entries.push(pb::OutlineEntry {
+                title: title.clone(),
+                level: depth as u32 + 1,
+                page: c.page_start,
+                chunk_index: c.index,
+            });
+        }
+        previous = path;
+    }
+    (entries, pb::OutlineSource::Headings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chunk(index: u32, path: &[&str], pages: (u32, u32)) -> OutlineChunk {
+        OutlineChunk {
+            index,
+            heading_path: path.iter().map(|s| s.to_string()).collect(),
+            page_start: pages.0,
+            page_end: pages.1,
+        }
+    }
+
+    fn view(entries: &[pb::OutlineEntry]) -> Vec<(String, u32, u32, u32)> {
+        entries.iter().map(|e| (e.title.clone(), e.level, e.page, e.chunk_index)).collect()
+    }
+
+    #[test]
+    fn outline_from_headings_lists_each_heading_where_it_first_appears() {
+        let chunks = [
+            chunk(0, &[], (1, 1)),
+            chunk(1, &["Guide"], (1, 1)),
+            chunk(2, &["Guide", "Install"], (1, 2)),
+            chunk(3, &["Guide", "Install"], (2, 2)),
+            chunk(4, &["Guide", "Configure", "Pool"], (3, 3)),
+            chunk(5, &["Appendix"], (4, 4)),
+        ];
+        let (entries, source) = outline(&[], &chunks);
+        assert_eq!(source, pb::OutlineSource::Headings);
+        let s = |t: &str| t.to_owned();
+        assert_eq!(
+            view(&entries),
+            vec![
+                (s("Guide"), 1, 1, 1),
+                (s("Install"), 2, 1, 2),
+                (s("Configure"), 2, 3, 4),
+                (s("Pool"), 3, 3, 4),
+                (s("Appendix"), 1, 4, 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn bookmarks_win_when_the_file_has_an_outline() {
+        let chunks = [chunk(0, &["A"], (1, 1)), chunk(1, &["A"], (2, 3)), chunk(2, &["B"], (4, 4))];
+        let bookmarks = [
+            Bookmark { title: " Intro ".into(), level: 1, page: 1 },
+            Bookmark { title: "Details".into(), level: 2, page: 3 },
+            Bookmark { title: "Beyond the end".into(), level: 1, page: 9 },
+        ];
+        let (entries, source) = outline(&bookmarks, &chunks);
+        assert_eq!(source, pb::OutlineSource::Bookmarks);
+        let s = |t: &str| t.to_owned();
+        assert_eq!(
+            view(&entries),
+            vec![(s("Intro"), 1, 1, 0), (s("Details"), 2, 3, 1), (s("Beyond the end"), 1, 9, 2)]
+        );
+        // a single bookmark (often just the file name) is not an outline
+        let (_, source) = outline(&bookmarks[..1], &chunks);
+        assert_eq!(source, pb::OutlineSource::Headings);
+    }
 
     #[test]
     fn fusion_rewards_agreement() {

@@ -167,6 +167,20 @@ async fn uploads_become_searchable_by_identifier_chinese_and_meaning() {
     assert!(hit["snippet"].as_str().unwrap().contains("<mark>PPR-9087</mark>"), "{hit}");
     assert_eq!(hit["heading_path"], json!(["Queue runbook", "Error codes"]), "{hit}");
 
+    // The document's structure, each heading pointing at its first chunk.
+    let (status, outline) = t.get(&format!("/api/v1/documents/{}/outline", ids[0])).await;
+    assert_eq!(status, 200, "{outline}");
+    assert_eq!(outline["source"], "headings");
+    let entries: Vec<(&str, u64)> = outline["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["title"].as_str().unwrap(), e["level"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(entries, [("Queue runbook", 1), ("Error codes", 2), ("Configuration", 2)], "{outline}");
+    let (status, _) = t.get(&format!("/api/v1/documents/{}/outline", uuid::Uuid::new_v4())).await;
+    assert_eq!(status, 404);
+
     // Chinese, by keyword and in every mode.
     for mode in ["keyword", "semantic", "hybrid"] {
         let (_, r) = t.search(json!({ "query": "数据库备份", "mode": mode })).await;

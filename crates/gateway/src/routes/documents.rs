@@ -29,7 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/documents/{id}/content").route(web::get().to(download)))
         .service(web::resource("/api/v1/documents/{id}/reindex").route(web::post().to(reindex)))
         .service(web::resource("/api/v1/documents/{id}/versions").route(web::get().to(versions)))
-        .service(web::resource("/api/v1/documents/{id}/chunks").route(web::get().to(chunks)));
+        .service(web::resource("/api/v1/documents/{id}/chunks").route(web::get().to(chunks)))
+        .service(web::resource("/api/v1/documents/{id}/outline").route(web::get().to(outline)));
 }
 
 /// How much of each file is kept for sniffing.
@@ -439,6 +440,15 @@ async fn chunks(
         total_chunks: resp.total_chunks,
         total_pages: resp.total_pages,
     }))
+}
+
+/// `GET /api/v1/documents/{id}/outline` — headings or bookmarks with their
+/// pages and first chunks; empty (`source: none`) until the document is indexed.
+async fn outline(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    fetch(&state, id.clone()).await?;
+    let resp = super::indexer(&state).get_outline(idx::GetOutlineRequest { document_id: id }).await?.into_inner();
+    Ok(HttpResponse::Ok().json(dto::Outline::from(resp)))
 }
 
 #[cfg(test)]
