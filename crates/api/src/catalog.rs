@@ -1,6 +1,7 @@
 //! `CatalogService`: documents, versions, categories and tags.
 
 use crate::audit::{self, Entry};
+use crate::blobs;
 use crate::db::{Failure, PgPool, conn, db_status};
 use crate::models::{CategoryRow, DocumentRow, NewDocument, NewJob, VersionRow, status_name};
 use crate::schema::{categories, document_tags, document_versions, documents, ingest_jobs};
@@ -82,6 +83,14 @@ fn title_from_file_name(name: &str) -> String {
         _ => name,
     };
     stem.replace(['_'], " ").trim().to_owned()
+}
+
+/// Blob keys are content addresses under `blobs/`; nothing else is a blob.
+fn check_blob_key(key: &str) -> Result<(), Status> {
+    let ok = key.starts_with("blobs/")
+        && key.len() <= 512
+        && !key.split('/').any(|part| part.is_empty() || part == "." || part == "..");
+    if ok { Ok(()) } else { Err(ErrorCode::InvalidArgument.status(format!("`{key}` is not a blob key"))) }
 }
 
 fn valid_sha256(s: &str) -> bool {
@@ -178,9 +187,7 @@ impl pb::catalog_service_server::CatalogService for Catalog {
         if !valid_sha256(&sha) {
             return Err(ErrorCode::InvalidArgument.status("sha256 must be 64 lowercase hex digits"));
         }
-        if req.blob_key.is_empty() {
-            return Err(ErrorCode::InvalidArgument.status("blob_key is required"));
-        }
+        check_blob_key(&req.blob_key)?;
         let media_type = if req.media_type.is_empty() { "application/octet-stream".to_owned() } else { req.media_type };
         let size = i64::try_from(req.size_bytes).map_err(|_| ErrorCode::InvalidArgument.status("size is too large"))?;
         let category = parse_opt_id(&req.category_id, "category_id")?;
@@ -195,6 +202,8 @@ impl pb::catalog_service_server::CatalogService for Catalog {
         let mut c = conn(&self.pool).await?;
         let outcome = c
             .transaction::<_, Failure, _>(async |c| {
+                blobs::lock(c, &req.blob_key).await?;
+                blobs::ensure_not_removing(c, &req.blob_key).await?;
                 if let Some(id) = existing_by_sha(c, &sha).await? {
                     return Ok((id, false));
                 }
@@ -473,6 +482,10 @@ impl pb::catalog_service_server::CatalogService for Catalog {
                 keys.push(blob_key);
                 keys.sort();
                 keys.dedup();
+                // In key order, so two deletes sharing blobs cannot deadlock.
+                for key in &keys {
+                    blobs::lock(c, key).await?;
+                }
                 diesel::delete(documents::table.find(id)).execute(c).await?;
                 let still_used: Vec<String> = document_versions::table
                     .filter(document_versions::blob_key.eq_any(&keys))
@@ -481,6 +494,10 @@ impl pb::catalog_service_server::CatalogService for Catalog {
                     .load(c)
                     .await?;
                 keys.retain(|k| !still_used.contains(k));
+                let mut deletions = Vec::with_capacity(keys.len());
+                for key in &keys {
+                    deletions.extend(blobs::claim(c, key).await?);
+                }
                 audit::record(
                     c,
                     &actor,
@@ -493,10 +510,69 @@ impl pb::catalog_service_server::CatalogService for Catalog {
                     },
                 )
                 .await?;
-                Ok(keys)
+                Ok((keys, deletions))
             })
             .await?;
-        Ok(Response::new(pb::DeleteDocumentResponse { orphaned_blob_keys: orphaned }))
+        let (orphaned_blob_keys, deletions) = orphaned;
+        Ok(Response::new(pb::DeleteDocumentResponse { orphaned_blob_keys, deletions }))
+    }
+
+    async fn claim_blob_deletion(
+        &self,
+        request: Request<pb::ClaimBlobDeletionRequest>,
+    ) -> Result<Response<pb::ClaimBlobDeletionResponse>, Status> {
+        let key = request.into_inner().blob_key;
+        check_blob_key(&key)?;
+        let mut c = conn(&self.pool).await?;
+        let deletion = c
+            .transaction::<_, Failure, _>(async |c| {
+                blobs::lock(c, &key).await?;
+                blobs::claim(c, &key).await
+            })
+            .await?;
+        Ok(Response::new(pb::ClaimBlobDeletionResponse { deletion }))
+    }
+
+    async fn finish_blob_deletion(
+        &self,
+        request: Request<pb::FinishBlobDeletionRequest>,
+    ) -> Result<Response<pb::FinishBlobDeletionResponse>, Status> {
+        let req = request.into_inner();
+        check_blob_key(&req.blob_key)?;
+        let token = parse_id(&req.token, "token")?;
+        let mut c = conn(&self.pool).await?;
+        if !blobs::finish(&mut c, &req.blob_key, token).await? {
+            return Err(ErrorCode::Conflict
+                .status(format!("the removal of {} is no longer claimed by this token", req.blob_key)));
+        }
+        Ok(Response::new(pb::FinishBlobDeletionResponse {}))
+    }
+
+    async fn claim_stale_blob_deletions(
+        &self,
+        request: Request<pb::ClaimStaleBlobDeletionsRequest>,
+    ) -> Result<Response<pb::ClaimStaleBlobDeletionsResponse>, Status> {
+        let limit = match request.into_inner().limit {
+            0 => 100,
+            n => i64::from(n.min(1000)),
+        };
+        let mut c = conn(&self.pool).await?;
+        let keys = blobs::expired(&mut c, limit).await?;
+        let mut deletions = Vec::new();
+        for key in keys {
+            let claimed = c
+                .transaction::<_, Failure, _>(async |c| {
+                    blobs::lock(c, &key).await?;
+                    // Another sweeper may have taken it over meanwhile.
+                    if blobs::removal_pending(c, &key).await? {
+                        return Ok(None);
+                    }
+                    blobs::claim(c, &key).await
+                })
+                .await?;
+            deletions.extend(claimed);
+        }
+        Ok(Response::new(pb::ClaimStaleBlobDeletionsResponse { deletions }))
     }
 
     async fn reindex_document(

@@ -6,6 +6,7 @@
 //! `catalog` and applies its migrations with `aidoc-api migrate`.
 
 pub mod audit;
+pub mod blobs;
 pub mod catalog;
 pub mod config;
 pub mod db;

@@ -25,11 +25,21 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// HTTP worker threads; 0 = one per core.
     pub workers: u32,
+    /// How often leftovers in object storage are swept (stale staging
+    /// objects, removals whose claimer died), e.g. `10m`.
+    #[serde(with = "humantime_serde")]
+    pub storage_sweep_interval: std::time::Duration,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { upload_limit: "100MiB".into(), json_limit: "1MiB".into(), cors_origins: vec![], workers: 0 }
+        HttpConfig {
+            upload_limit: "100MiB".into(),
+            json_limit: "1MiB".into(),
+            cors_origins: vec![],
+            workers: 0,
+            storage_sweep_interval: std::time::Duration::from_secs(600),
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! web UI. It holds no state of its own: everything goes to the api and
 //! indexer services over gRPC.
 
+pub mod blobs;
 pub mod config;
 pub mod dto;
 pub mod error;
@@ -93,6 +94,7 @@ pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Resul
         0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         n => n as usize,
     };
+    let state_for_sweeper = state.clone();
     let server = actix_web::HttpServer::new(move || create_app(state.clone()))
         .workers(workers)
         .disable_signals()
@@ -103,6 +105,7 @@ pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Resul
     tracing::info!(%addr, workers, "http port up");
     runtime.health.set_started();
 
+    let sweeper = blobs::spawn_sweeper(state_for_sweeper, runtime.drain_token());
     let drain = runtime.drain_token();
     let stopper = tokio::spawn(async move {
         drain.cancelled().await;
@@ -111,6 +114,7 @@ pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Resul
     });
     server.await?;
     stopper.abort();
+    sweeper.abort();
     tracing::info!("http port drained");
     runtime.finish().await;
     Ok(())

@@ -32,6 +32,18 @@ struct Tally {
     exceeded: bool,
 }
 
+/// Where uploads land before their digest is known.
+pub const STAGING_PREFIX: &str = "staging/";
+
+/// How long ago the staging object `key` was started, from the time in its
+/// name; `None` for a key that is not a staging name written by this crate.
+pub fn staging_age(key: &str, now: std::time::SystemTime) -> Option<std::time::Duration> {
+    let id = uuid::Uuid::parse_str(key.strip_prefix(STAGING_PREFIX)?).ok()?;
+    let (secs, nanos) = id.get_timestamp()?.to_unix();
+    let started = std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos);
+    Some(now.duration_since(started).unwrap_or_default())
+}
+
 /// Streams `body` into a staging object (`staging/<uuid>`) while hashing and counting it, then moves it to
 /// [`blob_key`] of its SHA-256, or drops it when that blob already exists. More than `max_bytes` bytes abort the
 /// upload with [`StorageError::TooLarge`]. On any error the staging object is removed (best effort).
@@ -43,7 +55,8 @@ pub async fn put_content_addressed(
     body: ByteStream,
     max_bytes: u64,
 ) -> Result<StoredBlob, StorageError> {
-    let staging = format!("staging/{}", uuid::Uuid::new_v4());
+    // Time-ordered names: a sweep can tell a stale leftover from an upload in progress.
+    let staging = format!("{STAGING_PREFIX}{}", uuid::Uuid::now_v7());
     let tally = Arc::new(Mutex::new(Tally { hasher: Sha256::new(), bytes: 0, exceeded: false }));
     let counted: ByteStream = {
         let tally = Arc::clone(&tally);
@@ -121,5 +134,18 @@ mod tests {
         let h = "ABcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
         assert_eq!(blob_key(h), "blobs/sha256/ab/cd/abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
         assert_eq!(blob_key("a"), "blobs/sha256/00/00/a");
+    }
+
+    #[test]
+    fn staging_names_tell_their_age() {
+        let now = std::time::SystemTime::now();
+        let key = format!("{STAGING_PREFIX}{}", uuid::Uuid::now_v7());
+        assert!(staging_age(&key, now).is_some_and(|a| a < std::time::Duration::from_secs(5)));
+        let later = now + std::time::Duration::from_secs(90_000);
+        assert!(staging_age(&key, later).is_some_and(|a| a >= std::time::Duration::from_secs(89_999)));
+        // not ours: a v4 name, another prefix, garbage
+        assert_eq!(staging_age(&format!("staging/{}", uuid::Uuid::new_v4()), now), None);
+        assert_eq!(staging_age("blobs/sha256/ab/cd/x", now), None);
+        assert_eq!(staging_age("staging/not-a-uuid", now), None);
     }
 }

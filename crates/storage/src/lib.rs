@@ -26,7 +26,7 @@ use std::io;
 use std::pin::Pin;
 
 pub use config::{Backend, FsConfig, S3Config, StorageConfig};
-pub use content::{StoredBlob, blob_key, put_content_addressed};
+pub use content::{STAGING_PREFIX, StoredBlob, blob_key, put_content_addressed, staging_age};
 pub use fs::FsStore;
 pub use key::{MAX_KEY_LEN, validate_key};
 pub use s3::S3Store;

@@ -232,3 +232,66 @@ async fn categories_and_document_edits() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blob_removal_is_claimed_and_never_strands_a_document() {
+    let api = Api::start(&[]).await;
+    let mut c = api.catalog();
+    let claim = |key: &str| pb::ClaimBlobDeletionRequest { blob_key: key.to_owned() };
+
+    // A blob a document refers to cannot be claimed.
+    let doc = api.upload("kept.pdf", "kept bytes", &[]).await.document.unwrap();
+    assert_eq!(c.claim_blob_deletion(claim(&doc.blob_key)).await.unwrap().into_inner().deletion, None);
+
+    // An unreferenced blob can; while the claim lasts no document is created on it.
+    let orphan = new_document("orphan.pdf", "orphan bytes", &[]);
+    let d = c.claim_blob_deletion(claim(&orphan.blob_key)).await.unwrap().into_inner().deletion.expect("a claim");
+    assert_eq!(d.blob_key, orphan.blob_key);
+    assert!(!d.token.is_empty() && !d.expires_at.is_empty(), "{d:?}");
+    assert_eq!(code_of(c.create_document(orphan.clone()).await), ErrorCode::Conflict);
+    // Only the holder closes it; then the bytes may come again.
+    let wrong = pb::FinishBlobDeletionRequest { blob_key: d.blob_key.clone(), token: uuid::Uuid::new_v4().to_string() };
+    assert_eq!(code_of(c.finish_blob_deletion(wrong).await), ErrorCode::Conflict);
+    let right = pb::FinishBlobDeletionRequest { blob_key: d.blob_key.clone(), token: d.token.clone() };
+    c.finish_blob_deletion(right.clone()).await.unwrap();
+    assert_eq!(code_of(c.finish_blob_deletion(right).await), ErrorCode::Conflict, "a claim closes once");
+    assert!(c.create_document(orphan).await.unwrap().into_inner().created);
+
+    // Deleting a document hands out the claims of the blobs it leaves behind,
+    // and the same bytes cannot be registered until the removal is finished.
+    let deleted =
+        c.delete_document(pb::DeleteDocumentRequest { id: doc.id.clone(), ..Default::default() }).await.unwrap();
+    let deletions = deleted.into_inner().deletions;
+    assert_eq!(deletions.iter().map(|d| d.blob_key.as_str()).collect::<Vec<_>>(), [doc.blob_key.as_str()]);
+    let again = new_document("kept-again.pdf", "kept bytes", &[]);
+    assert_eq!(code_of(c.create_document(again.clone()).await), ErrorCode::Conflict);
+
+    // A claim its holder abandoned expires and a sweeper takes it over with a new token.
+    let db = api.db.client().await;
+    db.execute("UPDATE catalog.blob_deletions SET expires_at = now() - interval '1 second'", &[]).await.unwrap();
+    let stale = c
+        .claim_stale_blob_deletions(pb::ClaimStaleBlobDeletionsRequest { limit: 10 })
+        .await
+        .unwrap()
+        .into_inner()
+        .deletions;
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0].blob_key, doc.blob_key);
+    assert_ne!(stale[0].token, deletions[0].token);
+    let old = pb::FinishBlobDeletionRequest { blob_key: doc.blob_key.clone(), token: deletions[0].token.clone() };
+    assert_eq!(code_of(c.finish_blob_deletion(old).await), ErrorCode::Conflict, "the old holder lost it");
+    c.finish_blob_deletion(pb::FinishBlobDeletionRequest {
+        blob_key: doc.blob_key.clone(),
+        token: stale[0].token.clone(),
+    })
+    .await
+    .unwrap();
+    assert!(c.create_document(again).await.unwrap().into_inner().created);
+
+    // Only content addresses are blobs.
+    for key in ["staging/0191b5a0", "blobs/../etc/passwd", "", "blobs//x"] {
+        assert_eq!(code_of(c.claim_blob_deletion(claim(key)).await), ErrorCode::InvalidArgument, "{key}");
+    }
+    let left: i64 = db.query_one("SELECT count(*) FROM catalog.blob_deletions", &[]).await.unwrap().get(0);
+    assert_eq!(left, 0);
+}

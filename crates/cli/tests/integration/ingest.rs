@@ -268,7 +268,8 @@ async fn uploads_become_searchable_by_identifier_chinese_and_meaning() {
 #[tokio::test(flavor = "multi_thread")]
 async fn uploads_over_the_limit_get_413_and_store_nothing() {
     let _serial = crate::support::one_at_a_time().await;
-    let t = Ingest::start(&[("AIDOC_GATEWAY__UPLOAD_LIMIT", "64KiB")]).await;
+    let t = Ingest::start(&[("AIDOC_GATEWAY__UPLOAD_LIMIT", "64KiB"), ("AIDOC_GATEWAY__STORAGE_SWEEP_INTERVAL", "1s")])
+        .await;
     let big = vec![b'a'; 200 * 1024];
     let (status, body) = t.upload(&[("big.txt", big)], &[]).await;
     assert_eq!((status, body["code"].as_str()), (413, Some("too_large")), "{body}");
@@ -278,6 +279,39 @@ async fn uploads_over_the_limit_get_413_and_store_nothing() {
     assert!(left.is_empty(), "nothing stored: {left:?}");
     let (status, body) = t.get("/api/v1/documents").await;
     assert_eq!((status, body["items"].as_array().map(Vec::len)), (200, Some(0)));
+
+    // The sweeper clears what crashed callers leave behind: a staging object of an upload that never
+    // finished (two days old), and a blob whose removal was claimed and abandoned. A fresh staging
+    // object (an upload in progress) stays.
+    use aidoc_storage::ObjectStore;
+    let store = t.s3.store("aidoc").await;
+    let two_days_ago = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 172_800;
+    let old = format!("staging/{}", uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, two_days_ago, 0)));
+    let fresh = format!("staging/{}", uuid::Uuid::now_v7());
+    let abandoned = format!("blobs/sha256/ab/cd/abcd{}", "0".repeat(60));
+    for key in [&old, &fresh, &abandoned] {
+        store.put(key, aidoc_storage::bytes_stream(&b"left behind"[..]), None).await.expect("put");
+    }
+    let db = t.stack.db.client().await;
+    db.execute(
+        "INSERT INTO catalog.blob_deletions (blob_key, token, expires_at) VALUES ($1, gen_random_uuid(), now() - interval '1 minute')",
+        &[&abandoned],
+    )
+    .await
+    .unwrap();
+    let swept = async {
+        loop {
+            let claims: i64 = db.query_one("SELECT count(*) FROM catalog.blob_deletions", &[]).await.unwrap().get(0);
+            let old_gone = store.head(&old).await.expect("head").is_none();
+            let blob_gone = store.head(&abandoned).await.expect("head").is_none();
+            if claims == 0 && old_gone && blob_gone {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), swept).await.expect("the sweeper removes leftovers");
+    assert!(store.head(&fresh).await.expect("head").is_some(), "an upload in progress is left alone");
 }
 
 /// Every file under `dir`, as a path string.

@@ -225,15 +225,11 @@ async fn upload(state: web::Data<AppState>, req: HttpRequest, mut form: Multipar
     Ok(HttpResponse::Accepted().json(json!({ "items": results })))
 }
 
-/// Removes blobs stored by this request that no document refers to.
+/// Removes blobs stored by this request that no document refers to (the api
+/// decides, so bytes another upload just registered stay).
 async fn discard(state: &AppState, files: &[Stored]) {
     for f in files {
-        if f.blob.already_present {
-            continue;
-        }
-        if let Err(e) = state.store.delete(&f.blob.key).await {
-            tracing::warn!(key = %f.blob.key, error = %e, "could not remove an unused upload");
-        }
+        crate::blobs::release(state, &f.blob.key).await;
     }
 }
 
@@ -347,12 +343,11 @@ async fn delete(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Stri
         .delete_document(api::DeleteDocumentRequest { actor: Some(actor(&req)), id: id.into_inner() })
         .await?
         .into_inner();
-    // The rows are gone; blobs no document refers to go too. A failure here
-    // leaves an unreferenced blob, never a document without its file.
-    for key in resp.orphaned_blob_keys {
-        if let Err(e) = state.store.delete(&key).await {
-            tracing::warn!(key = %key, error = %e, "could not remove the blob of a deleted document");
-        }
+    // The rows are gone; blobs no document refers to go too, under the
+    // api's claims. A failure here leaves the claim to the sweeper, never a
+    // document without its file.
+    for d in &resp.deletions {
+        crate::blobs::remove(&state, d).await;
     }
     Ok(HttpResponse::NoContent().finish())
 }
