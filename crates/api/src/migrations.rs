@@ -10,4 +10,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/20261125000001_catalog.sql"),
     },
     Migration { version: 20261125000002, name: "ingest", sql: include_str!("../migrations/20261125000002_ingest.sql") },
+    Migration {
+        version: 20261126000001,
+        name: "identity",
+        sql: include_str!("../migrations/20261126000001_identity.sql"),
+    },
 ];
