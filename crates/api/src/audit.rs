@@ -102,7 +102,7 @@ impl pb::audit_service_server::AuditService for Audit {
             &actor,
             Entry {
                 action,
-                target_type: &truncate(&e.target_type, 64).to_owned(),
+                target_type: truncate(&e.target_type, 64),
                 target_id: truncate(&e.target_id, 200).to_owned(),
                 success: e.success,
                 details,

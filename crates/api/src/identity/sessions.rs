@@ -182,6 +182,9 @@ pub async fn create(
     Ok(pb::CreateSessionResponse { refresh_token: token, expires_at: ts(expires), session_id: family.to_string() })
 }
 
+/// A refresh token's family, user, rotation, revocation and expiry.
+type TokenState = (Uuid, Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>);
+
 /// What a refresh attempt found, decided inside the transaction and
 /// answered after it commits (a detected reuse must stay revoked).
 enum Refreshed {
@@ -205,20 +208,19 @@ pub async fn refresh(
     let outcome = c
         .transaction::<_, Failure, _>(async |c| {
             let now = Utc::now();
-            let current: Option<(Uuid, Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>)> =
-                refresh_tokens::table
-                    .filter(refresh_tokens::token_hash.eq(&hash))
-                    .select((
-                        refresh_tokens::family_id,
-                        refresh_tokens::user_id,
-                        refresh_tokens::rotated_at,
-                        refresh_tokens::revoked_at,
-                        refresh_tokens::expires_at,
-                    ))
-                    .for_update()
-                    .first(c)
-                    .await
-                    .optional()?;
+            let current: Option<TokenState> = refresh_tokens::table
+                .filter(refresh_tokens::token_hash.eq(&hash))
+                .select((
+                    refresh_tokens::family_id,
+                    refresh_tokens::user_id,
+                    refresh_tokens::rotated_at,
+                    refresh_tokens::revoked_at,
+                    refresh_tokens::expires_at,
+                ))
+                .for_update()
+                .first(c)
+                .await
+                .optional()?;
             let Some((family, user_id, rotated, revoked, expires)) = current else {
                 return Ok(Refreshed::Ended("the refresh token is not valid"));
             };
