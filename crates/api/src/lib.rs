@@ -10,11 +10,11 @@ pub mod blobs;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod identity;
 pub mod jobs;
 pub mod metrics;
 pub mod migrations;
 pub mod models;
-mod pending;
 pub mod schema;
 pub mod util;
 
@@ -61,6 +61,10 @@ pub async fn run(settings: Settings<ApiConfig>, shutdown: Shutdown) -> Result<()
             loop {
                 db::record_pool_metrics(&pool, "primary");
                 jobs::record_queue_metrics(&pool).await;
+                match identity::users::count_active(&pool, chrono::Duration::hours(24)).await {
+                    Ok(n) => ::metrics::gauge!(metrics::ACTIVE_USERS).set(n as f64),
+                    Err(e) => tracing::debug!(error = %e, "active users not counted"),
+                }
                 tokio::select! {
                     _ = stop.cancelled() => break,
                     _ = tokio::time::sleep(Duration::from_secs(5)) => {}
@@ -77,16 +81,86 @@ pub async fn run(settings: Settings<ApiConfig>, shutdown: Shutdown) -> Result<()
             settings.service.jobs.retry_backoff,
             settings.service.jobs.max_lease,
         )))
-        .add_service(IdentityServiceServer::new(pending::Identity))
-        .add_service(AuditServiceServer::new(pending::Audit));
+        .add_service(IdentityServiceServer::new(identity::Identity::new(pool.clone(), settings.service.login.clone())))
+        .add_service(AuditServiceServer::new(audit::Audit::new(pool.clone())));
+    // Ready only once the first admin exists: a sign-in right after
+    // readiness must find it.
+    let bootstrapped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let done = bootstrapped.clone();
+        runtime.health.add_check("first_admin", move || {
+            let done = done.load(std::sync::atomic::Ordering::Acquire);
+            async move { if done { Ok(()) } else { Err("first admin: not checked yet".to_owned()) } }.boxed()
+        });
+    }
+    let bootstrap = {
+        let (pool, cfg, stop, done) =
+            (pool.clone(), settings.service.clone(), runtime.drain_token(), bootstrapped.clone());
+        tokio::spawn(async move {
+            first_admin(pool, cfg, stop).await;
+            done.store(true, std::sync::atomic::Ordering::Release);
+        })
+    };
     let listener = runtime.bind_main().await?;
     runtime.serve_grpc(listener, routes.routes(), &SERVICE_NAMES).await?;
 
     metrics_task.abort();
+    bootstrap.abort();
     pool.close();
     tracing::info!("database pool closed");
     runtime.finish().await;
     Ok(())
+}
+
+/// Creates the first admin when the database has no user, retrying while
+/// the database is unreachable (or not migrated yet). A generated password
+/// is logged this once.
+async fn first_admin(pool: db::PgPool, cfg: ApiConfig, stop: tokio_util::sync::CancellationToken) {
+    let mut warned = false;
+    loop {
+        match identity::users::ensure_admin(&pool, &cfg.admin_username, cfg.admin_password.expose()).await {
+            Ok(r) if r.created && !r.generated_password.is_empty() => {
+                tracing::warn!(
+                    username = %r.username,
+                    password = %r.generated_password,
+                    "created the first admin with a generated password; it is shown only this once: sign in and change it"
+                );
+                return;
+            }
+            Ok(r) if r.created => {
+                tracing::info!(username = %r.username, "created the first admin from AIDOC_ADMIN_PASSWORD");
+                return;
+            }
+            Ok(_) => return,
+            Err(status) if aidoc_proto::status_code_of(&status) == aidoc_proto::ErrorCode::InvalidArgument => {
+                tracing::error!(error = %status.message(), "cannot create the first admin");
+                return;
+            }
+            Err(status) => {
+                if !warned {
+                    tracing::warn!(error = %status.message(), "cannot check for the first admin yet; retrying");
+                    warned = true;
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Creates the first admin if no user exists (`aidoc-api ensure-admin`).
+pub async fn ensure_admin(
+    settings: &Settings<ApiConfig>,
+) -> Result<aidoc_proto::api::v1::EnsureAdminResponse, BoxError> {
+    let cfg = &settings.service;
+    let pool = db::pool(&cfg.database.url, &cfg.database, "aidoc-api")?;
+    let r = identity::users::ensure_admin(&pool, &cfg.admin_username, cfg.admin_password.expose())
+        .await
+        .map_err(|s| format!("{}: {}", aidoc_proto::status_code_of(&s), s.message()))?;
+    pool.close();
+    Ok(r)
 }
 
 /// Applies the catalog migrations.

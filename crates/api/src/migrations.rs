@@ -11,6 +11,11 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 20261125000002, name: "ingest", sql: include_str!("../migrations/20261125000002_ingest.sql") },
     Migration {
+        version: 20261126000001,
+        name: "identity",
+        sql: include_str!("../migrations/20261126000001_identity.sql"),
+    },
+    Migration {
         version: 20261126000010,
         name: "blob_deletions",
         sql: include_str!("../migrations/20261126000010_blob_deletions.sql"),

@@ -1,6 +1,6 @@
 //! Rows of the catalog tables and their conversion to the contract.
 
-use crate::schema::{categories, document_versions, documents, ingest_jobs};
+use crate::schema::{api_keys, audit_events, categories, document_versions, documents, ingest_jobs, users};
 use crate::util::{opt_id, opt_ts, ts};
 use aidoc_proto::api::v1 as pb;
 use chrono::{DateTime, Utc};
@@ -232,4 +232,134 @@ pub struct NewJob {
     pub id: Uuid,
     pub document_id: Uuid,
     pub max_attempts: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct UserRow {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn role_name(r: pb::Role) -> Option<&'static str> {
+    Some(match r {
+        pb::Role::Unspecified => return None,
+        pb::Role::Viewer => "viewer",
+        pb::Role::Editor => "editor",
+        pb::Role::Admin => "admin",
+    })
+}
+
+pub fn role_of(name: &str) -> pb::Role {
+    match name {
+        "viewer" => pb::Role::Viewer,
+        "editor" => pb::Role::Editor,
+        "admin" => pb::Role::Admin,
+        _ => pb::Role::Unspecified,
+    }
+}
+
+impl From<UserRow> for pb::User {
+    fn from(u: UserRow) -> Self {
+        pb::User {
+            id: u.id.to_string(),
+            username: u.username,
+            display_name: u.display_name,
+            role: role_of(&u.role) as i32,
+            disabled: u.disabled,
+            created_at: ts(u.created_at),
+            last_login_at: opt_ts(u.last_login_at),
+            last_seen_at: opt_ts(u.last_seen_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]
+pub struct ApiKeyRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub fn scope_name(s: pb::Scope) -> Option<&'static str> {
+    Some(match s {
+        pb::Scope::Unspecified => return None,
+        pb::Scope::Read => "read",
+        pb::Scope::Write => "write",
+    })
+}
+
+fn scope_of(name: &str) -> pb::Scope {
+    match name {
+        "read" => pb::Scope::Read,
+        "write" => pb::Scope::Write,
+        _ => pb::Scope::Unspecified,
+    }
+}
+
+impl From<ApiKeyRow> for pb::ApiKey {
+    fn from(k: ApiKeyRow) -> Self {
+        pb::ApiKey {
+            id: k.id.to_string(),
+            name: k.name,
+            prefix: k.prefix,
+            scopes: k.scopes.iter().map(|s| scope_of(s) as i32).collect(),
+            user_id: k.user_id.to_string(),
+            created_at: ts(k.created_at),
+            expires_at: opt_ts(k.expires_at),
+            last_used_at: opt_ts(k.last_used_at),
+            revoked_at: opt_ts(k.revoked_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub user_id: Option<Uuid>,
+    pub api_key_id: Option<Uuid>,
+    pub ip: String,
+    pub user_agent: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub success: bool,
+    pub details: serde_json::Value,
+}
+
+impl From<AuditRow> for pb::AuditEvent {
+    fn from(e: AuditRow) -> Self {
+        pb::AuditEvent {
+            id: e.id.to_string(),
+            at: ts(e.at),
+            user_id: opt_id(e.user_id),
+            api_key_id: opt_id(e.api_key_id),
+            ip: e.ip,
+            user_agent: e.user_agent,
+            action: e.action,
+            target_type: e.target_type,
+            target_id: e.target_id,
+            success: e.success,
+            details: e.details.to_string(),
+        }
+    }
 }

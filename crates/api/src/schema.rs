@@ -89,6 +89,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    catalog.users (id) {
+        id -> Uuid,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        failed_logins -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        last_login_at -> Nullable<Timestamptz>,
+        last_seen_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    catalog.api_keys (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        scopes -> Array<Text>,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    catalog.refresh_tokens (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        rotated_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(documents -> categories (category_id));
 diesel::joinable!(document_versions -> documents (document_id));
 diesel::joinable!(document_tags -> documents (document_id));
@@ -99,5 +146,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_versions,
     document_tags,
     ingest_jobs,
-    audit_events
+    audit_events,
+    users,
+    api_keys,
+    refresh_tokens
 );

@@ -48,7 +48,7 @@ async fn main() {
     let concurrency = std::env::var("AIDOC_WORKER__CONCURRENCY").unwrap_or_else(|_| "2".into());
     let stack =
         support::start_stack(&[("AIDOC_LOG__LEVEL", "warn"), ("AIDOC_WORKER__CONCURRENCY", &concurrency)]).await;
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(300)).build().expect("client");
+    let http = stack.client(Duration::from_secs(300));
     let base = stack.gateway.url();
     let files = common::files_to_upload(&corpus, &aidoc_testkit::paths::workspace_root().join("bench/quality/docs"));
     let bytes: u64 = files.iter().map(|(_, p)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();

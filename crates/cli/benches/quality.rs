@@ -209,7 +209,7 @@ async fn main() {
     let started = Instant::now();
     let mut stack = support::start_stack(&[("AIDOC_LOG__LEVEL", "warn"), ("AIDOC_WORKER__CONCURRENCY", "2")]).await;
     let client = Client {
-        http: reqwest::Client::builder().timeout(Duration::from_secs(300)).build().expect("http client"),
+        http: stack.client(Duration::from_secs(300)),
         base: stack.gateway.url(),
         failed_searches: Default::default(),
     };

@@ -155,7 +155,7 @@ async fn main() {
     let target: i64 = std::env::var("AIDOC_BENCH_CHUNKS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let rounds: usize = std::env::var("AIDOC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let stack = support::start_stack(&[("AIDOC_LOG__LEVEL", "warn"), ("AIDOC_WORKER__CONCURRENCY", "2")]).await;
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().expect("client");
+    let http = stack.client(Duration::from_secs(120));
     let base = stack.gateway.url();
     let started = Instant::now();
     upload_corpus(&http, &base).await;

@@ -47,6 +47,8 @@ pub enum UpError {
     Model(String),
     #[error("{service} migrate failed: {detail}")]
     Migrate { service: &'static str, detail: String },
+    #[error("creating the first admin failed: {0}")]
+    FirstAdmin(String),
     #[error("not ready within {0:?}: {1}")]
     NotReady(Duration, String),
 }
@@ -126,6 +128,36 @@ async fn wait_ready(admins: &[(&'static str, SocketAddr)], timeout: Duration) ->
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Creates the first admin before the services start, so that a generated
+/// password reaches this terminal (and only it) once. Returns what to show.
+async fn ensure_admin(bins: &Path, env: &[(String, String)]) -> Result<Option<String>, UpError> {
+    let out = tokio::process::Command::new(bins.join("aidoc-api"))
+        .args(["ensure-admin", "--json"])
+        .envs(env.iter().cloned())
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let detail = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        return Err(UpError::FirstAdmin(detail.trim().to_owned()));
+    }
+    let answer: serde_json::Value = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<serde_json::Value>(l).ok().filter(|v| v.get("created").is_some()))
+        .ok_or_else(|| UpError::FirstAdmin(format!("unexpected answer: {stdout}")))?;
+    if answer["created"] != true {
+        return Ok(None);
+    }
+    let user = answer["username"].as_str().unwrap_or("admin");
+    Ok(Some(match answer["generated_password"].as_str() {
+        Some(password) => format!(
+            "first admin created — user: {user}  password: {password}\n  (shown only this once: sign in and change it)"
+        ),
+        None => format!("first admin created — user: {user}, password from AIDOC_ADMIN_PASSWORD"),
+    }))
 }
 
 /// Runs the stack until SIGINT/SIGTERM, then stops every service and the database.
@@ -223,8 +255,15 @@ async fn run_services(
 ) -> Result<(), UpError> {
     let p = ports(args)?;
     let url = |svc: &str| format!("http://127.0.0.1:{}", lookup(&p.grpc, svc));
+    // One signing secret for the gateway, kept across restarts so that
+    // signed-in users stay signed in (an operator's own setting wins).
+    let jwt_secret = match std::env::var("AIDOC_AUTH__JWT_SECRET") {
+        Ok(s) if !s.is_empty() => s,
+        _ => persistent_secret(&data.join("secrets/jwt-secret"))?,
+    };
     let mut common_env: Vec<(String, String)> = vec![
         ("AIDOC_ENV".into(), "development".into()),
+        ("AIDOC_AUTH__JWT_SECRET".into(), jwt_secret),
         ("AIDOC_DATABASE__URL".into(), database_url.to_owned()),
         ("AIDOC_API_URL".into(), url("api")),
         ("AIDOC_INDEXER_URL".into(), url("indexer")),
@@ -256,6 +295,8 @@ async fn run_services(
             });
         }
     }
+
+    let first_admin = ensure_admin(bins, &common_env).await?;
 
     let stop = CancellationToken::new();
     let colors = [("parser", 35u8), ("api", 34), ("indexer", 33), ("backup", 36), ("gateway", 32)];
@@ -291,6 +332,10 @@ async fn run_services(
     };
     match &ready {
         Ok(()) if !shutdown.is_triggered() => {
+            if let Some(admin) = &first_admin {
+                println!();
+                println!("{admin}");
+            }
             println!();
             println!("aidoc is ready: http://127.0.0.1:{}/", p.gateway);
             println!("  data folder: {}", data.display());

@@ -1,7 +1,9 @@
 //! aidoc-gateway configuration.
 
+use aidoc_common::Secret;
 use aidoc_common::config::{BaseConfig, ServiceConfig};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -12,7 +14,114 @@ pub struct GatewayConfig {
     pub backup_url: String,
     pub gateway: HttpConfig,
     pub storage: aidoc_storage::StorageConfig,
+    pub auth: AuthConfig,
+    pub rate_limit: RateLimitConfig,
+    pub security_headers: SecurityHeadersConfig,
 }
+
+/// `auth.*`: access tokens (JWT, HS256) this gateway signs and checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// The HS256 signing secret, shared by every gateway instance
+    /// (`AIDOC_AUTH__JWT_SECRET[_FILE]`). Empty outside production: a random
+    /// one per process (tokens then die with it).
+    pub jwt_secret: Secret,
+    #[serde(with = "humantime_serde")]
+    pub access_ttl: Duration,
+    #[serde(with = "humantime_serde")]
+    pub refresh_ttl: Duration,
+    /// `iss` and `aud` of the tokens.
+    pub issuer: String,
+    /// How long a verified API key or session is trusted before it is checked
+    /// with the api again (revocations on another instance take this long).
+    #[serde(with = "humantime_serde")]
+    pub cache_ttl: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            jwt_secret: Secret::default(),
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            issuer: "aidoc".into(),
+            cache_ttl: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A token bucket: `per_minute` requests on average, bursts of `burst`.
+/// `per_minute = 0` turns the limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limit {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Limit { per_minute: 600, burst: 120 }
+    }
+}
+
+/// `rate_limit.*`, per gateway instance (two instances behind the edge
+/// allow twice the figures).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    /// Per signed-in user (access tokens).
+    pub user: Limit,
+    /// Per API key.
+    pub key: Limit,
+    /// Per client address, for requests without valid credentials.
+    pub ip: Limit,
+    /// Sign-in attempts per client address and user name.
+    pub login: Limit,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            user: Limit { per_minute: 1200, burst: 300 },
+            key: Limit { per_minute: 1200, burst: 300 },
+            ip: Limit { per_minute: 120, burst: 60 },
+            login: Limit { per_minute: 5, burst: 5 },
+        }
+    }
+}
+
+/// `security_headers.*`: headers on every gateway response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityHeadersConfig {
+    pub enabled: bool,
+    pub content_security_policy: String,
+    pub frame_options: String,
+    pub referrer_policy: String,
+    /// `Strict-Transport-Security` max-age in seconds; 0 = not sent (set it
+    /// when clients reach the gateway over HTTPS only).
+    pub hsts_max_age: u64,
+}
+
+impl Default for SecurityHeadersConfig {
+    fn default() -> Self {
+        SecurityHeadersConfig {
+            enabled: true,
+            content_security_policy: "default-src 'none'; frame-ancestors 'none'".into(),
+            frame_options: "DENY".into(),
+            referrer_policy: "no-referrer".into(),
+            hsts_max_age: 0,
+        }
+    }
+}
+
+/// JWT secrets that must never reach production (compared in lower case).
+const WEAK_JWT_SECRETS: [&str; 8] =
+    ["", "secret", "changeme", "change-me", "jwt-secret", "aidoc", "example", "password"];
+/// The shortest production JWT secret (HS256 wants at least 256 bits).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -29,6 +138,9 @@ pub struct HttpConfig {
     /// objects, removals whose claimer died), e.g. `10m`.
     #[serde(with = "humantime_serde")]
     pub storage_sweep_interval: std::time::Duration,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed
+    /// when finding the client address for rate limits and the audit log.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for HttpConfig {
@@ -39,6 +151,9 @@ impl Default for HttpConfig {
             cors_origins: vec![],
             workers: 0,
             storage_sweep_interval: std::time::Duration::from_secs(600),
+            trusted_proxies: ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }
@@ -52,6 +167,9 @@ impl Default for GatewayConfig {
             backup_url: "http://127.0.0.1:50054".into(),
             gateway: HttpConfig::default(),
             storage: aidoc_storage::StorageConfig::default(),
+            auth: AuthConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            security_headers: SecurityHeadersConfig::default(),
         }
     }
 }
@@ -90,7 +208,53 @@ impl ServiceConfig for GatewayConfig {
     const DEFAULT_ADMIN_PORT: u16 = 9180;
 
     fn validate(&self, base: &BaseConfig) -> Vec<String> {
-        let mut p = self.storage.validate(base.env == aidoc_common::config::Environment::Production);
+        let production = base.env == aidoc_common::config::Environment::Production;
+        let mut p = self.storage.validate(production);
+        let secret = self.auth.jwt_secret.expose();
+        if production && WEAK_JWT_SECRETS.contains(&secret.trim().to_ascii_lowercase().as_str()) {
+            p.push("AIDOC_AUTH__JWT_SECRET: production refuses an empty or default JWT secret".into());
+        } else if (production || !secret.is_empty()) && secret.len() < MIN_JWT_SECRET_BYTES {
+            p.push(format!(
+                "AIDOC_AUTH__JWT_SECRET: at least {MIN_JWT_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)"
+            ));
+        }
+        if self.auth.access_ttl < Duration::from_secs(10) || self.auth.access_ttl > Duration::from_secs(24 * 3600) {
+            p.push("AIDOC_AUTH__ACCESS_TTL: between 10s and 24h".into());
+        }
+        if self.auth.refresh_ttl < self.auth.access_ttl || self.auth.refresh_ttl > Duration::from_secs(365 * 24 * 3600)
+        {
+            p.push("AIDOC_AUTH__REFRESH_TTL: at least the access TTL and at most 365 days".into());
+        }
+        if self.auth.issuer.trim().is_empty() {
+            p.push("AIDOC_AUTH__ISSUER: required".into());
+        }
+        if self.auth.cache_ttl > Duration::from_secs(300) {
+            p.push("AIDOC_AUTH__CACHE_TTL: at most 5m (it bounds how late a revocation is seen)".into());
+        }
+        for (name, l) in [
+            ("USER", self.rate_limit.user),
+            ("KEY", self.rate_limit.key),
+            ("IP", self.rate_limit.ip),
+            ("LOGIN", self.rate_limit.login),
+        ] {
+            if l.per_minute > 0 && l.burst == 0 {
+                p.push(format!("AIDOC_RATE_LIMIT__{name}__BURST: at least 1 when the limit is on"));
+            }
+        }
+        for proxy in &self.gateway.trusted_proxies {
+            if crate::client_ip::Cidr::parse(proxy).is_none() {
+                p.push(format!("AIDOC_GATEWAY__TRUSTED_PROXIES: {proxy:?} is not an address or CIDR range"));
+            }
+        }
+        for (key, v) in [
+            ("AIDOC_SECURITY_HEADERS__CONTENT_SECURITY_POLICY", &self.security_headers.content_security_policy),
+            ("AIDOC_SECURITY_HEADERS__FRAME_OPTIONS", &self.security_headers.frame_options),
+            ("AIDOC_SECURITY_HEADERS__REFERRER_POLICY", &self.security_headers.referrer_policy),
+        ] {
+            if actix_web::http::header::HeaderValue::from_str(v).is_err() {
+                p.push(format!("{key}: not a valid header value"));
+            }
+        }
         for (key, url) in [
             ("AIDOC_API_URL", &self.api_url),
             ("AIDOC_INDEXER_URL", &self.indexer_url),
@@ -130,5 +294,46 @@ mod tests {
         assert_eq!(parse_size("42"), Some(42));
         assert_eq!(parse_size("lots"), None);
         assert_eq!(parse_size("99999999999999999999GiB"), None);
+    }
+
+    fn problems(env: &str, secret: &str) -> Vec<String> {
+        let mut base = BaseConfig::with_ports(8080, 9180);
+        if env == "production" {
+            base.env = aidoc_common::config::Environment::Production;
+        }
+        let mut c = GatewayConfig::default();
+        c.auth.jwt_secret = Secret::new(secret);
+        c.validate(&base)
+    }
+
+    #[test]
+    fn production_refuses_default_empty_or_short_jwt_secrets_and_names_the_variable() {
+        for weak in ["", "secret", "ChangeMe", "  "] {
+            let p = problems("production", weak);
+            assert_eq!(
+                p,
+                vec!["AIDOC_AUTH__JWT_SECRET: production refuses an empty or default JWT secret"],
+                "{weak:?}"
+            );
+        }
+        let short = problems("production", "0123456789abcdef");
+        assert!(short[0].starts_with("AIDOC_AUTH__JWT_SECRET: at least 32 bytes"), "{short:?}");
+        assert!(problems("production", &"f".repeat(64)).is_empty());
+        // Development: empty means a per-process random secret; a set one must still be long enough.
+        assert!(problems("development", "").is_empty());
+        assert_eq!(problems("development", "short").len(), 1);
+    }
+
+    #[test]
+    fn rate_limits_proxies_and_header_values_are_checked() {
+        let base = BaseConfig::with_ports(8080, 9180);
+        let mut c = GatewayConfig::default();
+        c.rate_limit.ip = Limit { per_minute: 10, burst: 0 };
+        c.gateway.trusted_proxies = vec!["10.0.0.0/33".into(), "nginx".into()];
+        c.security_headers.frame_options = "DENY\nX: y".into();
+        let p = c.validate(&base);
+        assert!(p.iter().any(|m| m.starts_with("AIDOC_RATE_LIMIT__IP__BURST")), "{p:?}");
+        assert_eq!(p.iter().filter(|m| m.starts_with("AIDOC_GATEWAY__TRUSTED_PROXIES")).count(), 2, "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("AIDOC_SECURITY_HEADERS__FRAME_OPTIONS")), "{p:?}");
     }
 }

@@ -336,3 +336,117 @@ impl From<idx::GetOutlineResponse> for Outline {
         }
     }
 }
+
+pub fn role_name(r: i32) -> &'static str {
+    crate::auth::Role::from_proto(r).map(|r| r.as_str()).unwrap_or("unknown")
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+    pub last_seen_at: Option<String>,
+}
+
+impl From<api::User> for User {
+    fn from(u: api::User) -> Self {
+        User {
+            role: role_name(u.role).to_owned(),
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            disabled: u.disabled,
+            created_at: u.created_at,
+            last_login_at: none_if_empty(u.last_login_at),
+            last_seen_at: none_if_empty(u.last_seen_at),
+        }
+    }
+}
+
+pub fn scope_name(s: i32) -> &'static str {
+    match api::Scope::try_from(s).unwrap_or(api::Scope::Unspecified) {
+        api::Scope::Read => "read",
+        api::Scope::Write => "write",
+        api::Scope::Unspecified => "unknown",
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    /// The key's first characters, to recognise it.
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub user_id: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl From<api::ApiKey> for ApiKey {
+    fn from(k: api::ApiKey) -> Self {
+        ApiKey {
+            scopes: k.scopes.iter().map(|s| scope_name(*s).to_owned()).collect(),
+            id: k.id,
+            name: k.name,
+            prefix: k.prefix,
+            user_id: k.user_id,
+            created_at: k.created_at,
+            expires_at: none_if_empty(k.expires_at),
+            last_used_at: none_if_empty(k.last_used_at),
+            revoked_at: none_if_empty(k.revoked_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub id: String,
+    pub at: String,
+    pub user_id: Option<String>,
+    pub api_key_id: Option<String>,
+    pub ip: String,
+    pub user_agent: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub success: bool,
+    pub details: serde_json::Value,
+}
+
+impl From<api::AuditEvent> for AuditEvent {
+    fn from(e: api::AuditEvent) -> Self {
+        AuditEvent {
+            details: serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null),
+            id: e.id,
+            at: e.at,
+            user_id: none_if_empty(e.user_id),
+            api_key_id: none_if_empty(e.api_key_id),
+            ip: e.ip,
+            user_agent: e.user_agent,
+            action: e.action,
+            target_type: e.target_type,
+            target_id: e.target_id,
+            success: e.success,
+        }
+    }
+}
+
+/// The answer to a sign-in or a refresh.
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+pub struct Tokens {
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub refresh_token: String,
+    pub refresh_expires_at: String,
+    pub user: User,
+}

@@ -19,11 +19,18 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Seconds for `Retry-After` (rate limits, locked accounts).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into() }
+        ApiError { code, message: message.into(), retry_after: None }
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 }
 
@@ -46,7 +53,13 @@ impl From<tonic::Status> for ApiError {
                 tracing::warn!(message = %status.message(), "downstream unavailable");
                 ApiError::new(code, "a backend service is unavailable; try again shortly")
             }
-            _ => ApiError::new(code, status.message()),
+            _ => {
+                let e = ApiError::new(code, status.message());
+                match aidoc_proto::retry_after_of(&status) {
+                    Some(s) => e.retry_after(s),
+                    None => e,
+                }
+            }
         }
     }
 }
@@ -62,7 +75,15 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let body = ErrorBody { code: self.code, message: self.message.clone(), request_id: None };
-        HttpResponse::build(self.status_code()).json(body)
+        let mut res = HttpResponse::build(self.status_code());
+        if let Some(s) = self.retry_after {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, s.to_string()));
+        }
+        if self.status_code() == StatusCode::UNAUTHORIZED {
+            let error = if self.code == ErrorCode::TokenExpired { ", error=\"invalid_token\"" } else { "" };
+            res.insert_header((actix_web::http::header::WWW_AUTHENTICATE, format!("Bearer realm=\"aidoc\"{error}")));
+        }
+        res.json(body)
     }
 }
 

@@ -5,12 +5,16 @@
 //! web UI. It holds no state of its own: everything goes to the api and
 //! indexer services over gRPC.
 
+pub mod auth;
 pub mod blobs;
+pub mod client_ip;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod headers;
 pub mod metrics;
 pub mod observe;
+pub mod ratelimit;
 pub mod routes;
 pub mod sniff;
 pub mod state;
@@ -56,8 +60,15 @@ pub fn create_app(
             web::PathConfig::default()
                 .error_handler(|err, _req| ApiError::new(ErrorCode::InvalidArgument, err.to_string()).into()),
         )
+        // Outermost last: observe → CORS and security headers → authentication.
+        .wrap(actix_web::middleware::from_fn(auth::middleware::authenticate))
+        .wrap(actix_web::middleware::from_fn(headers::cors_and_security_headers))
         .wrap(actix_web::middleware::from_fn(observe::observe))
         .configure(routes::health::configure)
+        .configure(routes::auth::configure)
+        .configure(routes::users::configure)
+        .configure(routes::keys::configure)
+        .configure(routes::audit::configure)
         .configure(routes::system::configure)
         .configure(routes::documents::configure)
         .configure(routes::search::configure)
@@ -85,8 +96,13 @@ pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Resul
             async move { store.check().await.map_err(|e| format!("storage: {e}")) }.boxed()
         });
     }
-    let state =
-        AppState { backends: Backends::connect(&cfg)?, config: cfg.clone(), health: runtime.health.clone(), store };
+    let state = AppState {
+        backends: Backends::connect(&cfg)?,
+        config: cfg.clone(),
+        health: runtime.health.clone(),
+        store,
+        auth: auth::AuthState::new(&cfg),
+    };
 
     let listener = std::net::TcpListener::bind(settings.base.listen_addr)?;
     let addr = listener.local_addr()?;

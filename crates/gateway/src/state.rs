@@ -29,4 +29,5 @@ pub struct AppState {
     pub config: GatewayConfig,
     pub health: aidoc_common::Health,
     pub store: std::sync::Arc<dyn aidoc_storage::ObjectStore>,
+    pub auth: std::sync::Arc<crate::auth::AuthState>,
 }

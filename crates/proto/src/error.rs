@@ -13,6 +13,10 @@ use std::str::FromStr;
 /// The metadata key carrying the [`ErrorCode`] on a `tonic::Status`.
 pub const ERROR_CODE_METADATA_KEY: &str = "x-aidoc-error-code";
 
+/// The metadata key carrying, in whole seconds, how long a caller refused
+/// with [`ErrorCode::RateLimited`] should wait (HTTP `Retry-After`).
+pub const RETRY_AFTER_METADATA_KEY: &str = "x-aidoc-retry-after";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -22,6 +26,10 @@ pub enum ErrorCode {
     MalformedBody,
     /// No valid credentials were presented.
     Unauthenticated,
+    /// A user name and password (or current password) did not match.
+    InvalidCredentials,
+    /// The access token was valid but has expired: refresh it.
+    TokenExpired,
     /// The credentials are valid but do not allow this action.
     PermissionDenied,
     NotFound,
@@ -48,10 +56,12 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidArgument,
         ErrorCode::MalformedBody,
         ErrorCode::Unauthenticated,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::TokenExpired,
         ErrorCode::PermissionDenied,
         ErrorCode::NotFound,
         ErrorCode::AlreadyExists,
@@ -73,6 +83,8 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => "invalid_argument",
             ErrorCode::MalformedBody => "malformed_body",
             ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::TokenExpired => "token_expired",
             ErrorCode::PermissionDenied => "permission_denied",
             ErrorCode::NotFound => "not_found",
             ErrorCode::AlreadyExists => "already_exists",
@@ -96,6 +108,8 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => tonic::Code::InvalidArgument,
             ErrorCode::MalformedBody => tonic::Code::InvalidArgument,
             ErrorCode::Unauthenticated => tonic::Code::Unauthenticated,
+            ErrorCode::InvalidCredentials => tonic::Code::Unauthenticated,
+            ErrorCode::TokenExpired => tonic::Code::Unauthenticated,
             ErrorCode::PermissionDenied => tonic::Code::PermissionDenied,
             ErrorCode::NotFound => tonic::Code::NotFound,
             ErrorCode::AlreadyExists => tonic::Code::AlreadyExists,
@@ -120,6 +134,8 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => S::BAD_REQUEST,
             ErrorCode::MalformedBody => S::BAD_REQUEST,
             ErrorCode::Unauthenticated => S::UNAUTHORIZED,
+            ErrorCode::InvalidCredentials => S::UNAUTHORIZED,
+            ErrorCode::TokenExpired => S::UNAUTHORIZED,
             ErrorCode::PermissionDenied => S::FORBIDDEN,
             ErrorCode::NotFound => S::NOT_FOUND,
             ErrorCode::AlreadyExists => S::CONFLICT,
@@ -164,6 +180,22 @@ impl ErrorCode {
         }
         status
     }
+}
+
+impl ErrorCode {
+    /// Like [`ErrorCode::status`], with the time to wait before retrying.
+    pub fn status_retry_after(self, message: impl Into<String>, seconds: u64) -> tonic::Status {
+        let mut status = self.status(message);
+        if let Ok(value) = seconds.max(1).to_string().parse() {
+            status.metadata_mut().insert(RETRY_AFTER_METADATA_KEY, value);
+        }
+        status
+    }
+}
+
+/// The seconds to wait that a `tonic::Status` carries, if any.
+pub fn retry_after_of(status: &tonic::Status) -> Option<u64> {
+    status.metadata().get(RETRY_AFTER_METADATA_KEY).and_then(|v| v.to_str().ok()).and_then(|s| s.parse().ok())
 }
 
 impl fmt::Display for ErrorCode {
@@ -216,5 +248,9 @@ mod tests {
         assert_eq!(status_code_of(&status), ErrorCode::Unavailable);
         assert_eq!(ErrorCode::TooLarge.http_status().as_u16(), 413);
         assert_eq!(ErrorCode::RateLimited.http_status().as_u16(), 429);
+        assert_eq!(ErrorCode::InvalidCredentials.http_status().as_u16(), 401);
+        assert_eq!(ErrorCode::TokenExpired.http_status().as_u16(), 401);
+        assert_eq!(retry_after_of(&ErrorCode::RateLimited.status_retry_after("slow down", 7)), Some(7));
+        assert_eq!(retry_after_of(&ErrorCode::RateLimited.status("slow down")), None);
     }
 }

@@ -4,7 +4,7 @@
 
 pub mod error;
 
-pub use error::{ErrorCode, status_code_of};
+pub use error::{ErrorCode, retry_after_of, status_code_of};
 
 /// The encoded file descriptor set of every aidoc package, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/aidoc_descriptor.bin"));

@@ -77,7 +77,7 @@ backup:
   secrets: [database-url, storage-access-key, storage-secret-key]
 gateway:
   portName: http
-  secrets: [storage-access-key, storage-secret-key, jwt-secret, admin-password]
+  secrets: [storage-access-key, storage-secret-key, jwt-secret]
 {{- end -}}
 
 {{/* Environment variable that points a service at a secret file. */}}

@@ -41,7 +41,8 @@ impl Ingest {
         ];
         env.extend_from_slice(extra);
         let stack = start_stack(&env).await;
-        Ingest { stack, s3, http: reqwest::Client::new() }
+        let http = stack.client(Duration::from_secs(300));
+        Ingest { stack, s3, http }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -82,14 +82,15 @@ async fn every_service_reaches_ready_and_serves_health_metrics_grpc_health_and_r
     assert_eq!(status, 200, "{body}");
     let (status, body) = http_get(&format!("{}/health", stack.gateway.url()), &[]).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = http_get(&format!("{}/api/v1/system/status", stack.gateway.url()), &[]).await;
+    let (auth, token) = stack.admin_header();
+    let (status, body) = http_get(&format!("{}/api/v1/system/status", stack.gateway.url()), &[(auth, &token)]).await;
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(v["status"], "ok", "{body}");
     for s in v["services"].as_array().expect("services") {
         assert_eq!(s["status"], "serving", "{body}");
     }
-    let (status, body) = http_get(&format!("{}/api/v1/nothing-here", stack.gateway.url()), &[]).await;
+    let (status, body) = http_get(&format!("{}/api/v1/nothing-here", stack.gateway.url()), &[(auth, &token)]).await;
     assert_eq!(status, 404);
     let v: serde_json::Value = serde_json::from_str(&body).expect("json error body");
     assert_eq!(v["code"], "not_found");
@@ -206,8 +207,12 @@ async fn one_request_is_one_trace_across_gateway_and_api() {
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let parent = "00f067aa0ba902b7";
     let traceparent = format!("00-{trace_id}-{parent}-01");
-    let (status, body) =
-        http_get(&format!("{}/api/v1/system/status", stack.gateway.url()), &[("traceparent", &traceparent)]).await;
+    let (auth, token) = stack.admin_header();
+    let (status, body) = http_get(
+        &format!("{}/api/v1/system/status", stack.gateway.url()),
+        &[("traceparent", &traceparent), (auth, &token)],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
 
     let started = Instant::now();

@@ -3,6 +3,11 @@ use aidoc_testkit::{ServiceProcess, TestDb};
 use std::time::Duration;
 
 pub const READY: Duration = Duration::from_secs(60);
+/// The first admin of every test stack.
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "stack-admin-password-0123";
+/// Every gateway of a test stack signs with this.
+pub const JWT_SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 pub async fn migrated_db() -> TestDb {
     TestDb::new(&[("catalog", aidoc_api::migrations::MIGRATIONS), ("search", aidoc_indexer::migrations::MIGRATIONS)])
@@ -21,6 +26,11 @@ pub struct Stack {
     pub env: Vec<(String, String)>,
     /// The filesystem object store, unless the test chose S3.
     pub _storage: Option<tempfile::TempDir>,
+    /// An access token of the first admin.
+    pub admin_token: String,
+    /// A `read`+`write` key of the first admin, for tests and benches that
+    /// outlive an access token.
+    pub api_key: String,
 }
 
 impl Stack {
@@ -30,6 +40,18 @@ impl Stack {
             l = l.env(k, v.clone());
         }
         l
+    }
+
+    /// An HTTP client that sends the stack's API key with every request.
+    pub fn client(&self, timeout: Duration) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-api-key", self.api_key.parse().expect("key header"));
+        reqwest::Client::builder().timeout(timeout).default_headers(headers).build().expect("http client")
+    }
+
+    /// `("authorization", "Bearer <admin token>")` for `http_get`.
+    pub fn admin_header(&self) -> (&'static str, String) {
+        ("authorization", format!("Bearer {}", self.admin_token))
     }
 
     /// Starts another indexer next to (or instead of) the first one.
@@ -48,6 +70,11 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
     let db = migrated_db().await;
     let mut env: Vec<(String, String)> = vec![
         ("AIDOC_DATABASE__URL".into(), db.url.clone()),
+        ("AIDOC_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        ("AIDOC_AUTH__JWT_SECRET".into(), JWT_SECRET.into()),
+        // Tests poll hard; the rate-limit tests set their own figures.
+        ("AIDOC_RATE_LIMIT__USER__PER_MINUTE".into(), "0".into()),
+        ("AIDOC_RATE_LIMIT__KEY__PER_MINUTE".into(), "0".into()),
         ("AIDOC_EMBEDDING__MODEL_DIR".into(), aidoc_testkit::paths::model_dir().display().to_string()),
     ];
     let storage = if extra_env.iter().any(|(k, _)| *k == "AIDOC_STORAGE__BACKEND") {
@@ -58,7 +85,10 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
         env.push(("AIDOC_STORAGE__FS__ROOT".into(), dir.path().display().to_string()));
         Some(dir)
     };
-    env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    for (k, v) in extra_env {
+        env.retain(|(ek, _)| ek != k);
+        env.push((k.to_string(), v.to_string()));
+    }
     let with_env = |mut l: Launch| {
         for (k, v) in &env {
             l = l.env(k, v.clone());
@@ -81,7 +111,42 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
         .env("AIDOC_BACKUP_URL", backup.url())
         .spawn();
     gateway.wait_ready(READY).await;
-    Stack { parser, api, indexer, backup, gateway, db, env, _storage: storage }
+    let base = gateway.url();
+    let admin_token = login(&base, ADMIN_USER, ADMIN_PASSWORD).await["access_token"]
+        .as_str()
+        .expect("the first admin signs in")
+        .to_owned();
+    let api_key = create_key(&base, &admin_token, "test stack", &["read", "write"]).await;
+    Stack { parser, api, indexer, backup, gateway, db, env, _storage: storage, admin_token, api_key }
+}
+
+/// Signs in; returns the token answer (panics unless 200).
+pub async fn login(base: &str, username: &str, password: &str) -> serde_json::Value {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .expect("login");
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    assert_eq!(status, 200, "login as {username}: {body}");
+    body
+}
+
+/// Creates an API key with `scopes` for the signed-in user; returns its secret.
+pub async fn create_key(base: &str, token: &str, name: &str, scopes: &[&str]) -> String {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/v1/keys"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "name": name, "scopes": scopes }))
+        .send()
+        .await
+        .expect("create key");
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    assert_eq!(status, 201, "create key: {body}");
+    body["secret"].as_str().expect("secret").to_owned()
 }
 
 static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

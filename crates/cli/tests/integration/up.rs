@@ -38,6 +38,9 @@ async fn up_runs_the_stack_restarts_crashed_services_and_stops_cleanly() {
         .arg("--bin-dir")
         .arg(&bin_dir)
         .env_remove("DATABASE_URL")
+        .env_remove("AIDOC_ADMIN_PASSWORD")
+        .env_remove("AIDOC_ADMIN_PASSWORD_FILE")
+        .env_remove("AIDOC_AUTH__JWT_SECRET")
         .env("AIDOC_EMBEDDING__MODEL_DIR", aidoc_testkit::paths::model_dir())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -55,11 +58,13 @@ async fn up_runs_the_stack_restarts_crashed_services_and_stops_cleanly() {
         }
         all
     });
+    let mut printed = Vec::new();
     let ready_line = tokio::time::timeout(Duration::from_secs(120), async {
         while let Ok(Some(line)) = out.next_line().await {
             if line.starts_with("aidoc is ready:") {
                 return Some(line);
             }
+            printed.push(line);
         }
         None
     })
@@ -74,7 +79,19 @@ async fn up_runs_the_stack_restarts_crashed_services_and_stops_cleanly() {
     // Keep draining stdout so the children never block on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
 
+    // The first admin's generated password was printed once, before the banner.
+    let admin_line = printed.iter().find(|l| l.starts_with("first admin created")).expect("first admin line");
+    let password = admin_line.split("password: ").nth(1).expect("a generated password").trim().to_owned();
+    assert_eq!(password.len(), 20, "{admin_line}");
     let (status, body) = http_get(&format!("http://127.0.0.1:{port}/api/v1/system/status"), &[]).await;
+    assert_eq!(status, 401, "no credentials: {body}");
+    let token = crate::support::login(&format!("http://127.0.0.1:{port}"), "admin", &password).await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let bearer = format!("Bearer {token}");
+    let (status, body) =
+        http_get(&format!("http://127.0.0.1:{port}/api/v1/system/status"), &[("authorization", &bearer)]).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"status\":\"ok\""), "{body}");
 
@@ -101,7 +118,8 @@ async fn up_runs_the_stack_restarts_crashed_services_and_stops_cleanly() {
     // The gateway's channels reconnected to every restarted peer by themselves.
     let started = Instant::now();
     loop {
-        let (status, body) = http_get(&format!("http://127.0.0.1:{port}/api/v1/system/status"), &[]).await;
+        let (status, body) =
+            http_get(&format!("http://127.0.0.1:{port}/api/v1/system/status"), &[("authorization", &bearer)]).await;
         if status == 200 && body.contains("\"status\":\"ok\"") {
             break;
         }

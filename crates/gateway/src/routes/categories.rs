@@ -1,6 +1,7 @@
 //! `/api/v1/categories` and `/api/v1/tags`.
 
-use super::{actor, catalog};
+use super::catalog;
+use crate::auth::{Reader, Writer};
 use crate::dto;
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -33,17 +34,22 @@ pub struct UpdateBody {
     pub description: Option<String>,
 }
 
-async fn list(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn list(state: web::Data<AppState>, _: Reader) -> ApiResult<HttpResponse> {
     let resp = catalog(&state).list_categories(api::ListCategoriesRequest {}).await?.into_inner();
     Ok(HttpResponse::Ok()
         .json(json!({ "items": resp.categories.into_iter().map(dto::Category::from).collect::<Vec<_>>() })))
 }
 
-async fn create(state: web::Data<AppState>, req: HttpRequest, body: web::Json<CreateBody>) -> ApiResult<HttpResponse> {
+async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Writer(who): Writer,
+    body: web::Json<CreateBody>,
+) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let c = catalog(&state)
         .create_category(api::CreateCategoryRequest {
-            actor: Some(actor(&req)),
+            actor: Some(who.actor(&req)),
             name: b.name,
             description: b.description,
             parent_id: b.parent_id.unwrap_or_default(),
@@ -56,13 +62,14 @@ async fn create(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Cr
 async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
+    Writer(who): Writer,
     id: web::Path<String>,
     body: web::Json<UpdateBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let c = catalog(&state)
         .update_category(api::UpdateCategoryRequest {
-            actor: Some(actor(&req)),
+            actor: Some(who.actor(&req)),
             id: id.into_inner(),
             name: b.name,
             description: b.description,
@@ -72,9 +79,14 @@ async fn update(
     Ok(HttpResponse::Ok().json(dto::Category::from(c)))
 }
 
-async fn delete(state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Writer(who): Writer,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     catalog(&state)
-        .delete_category(api::DeleteCategoryRequest { actor: Some(actor(&req)), id: id.into_inner() })
+        .delete_category(api::DeleteCategoryRequest { actor: Some(who.actor(&req)), id: id.into_inner() })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -85,7 +97,7 @@ pub struct TagQuery {
     pub prefix: Option<String>,
 }
 
-async fn tags(state: web::Data<AppState>, q: web::Query<TagQuery>) -> ApiResult<HttpResponse> {
+async fn tags(state: web::Data<AppState>, _: Reader, q: web::Query<TagQuery>) -> ApiResult<HttpResponse> {
     let resp = catalog(&state)
         .list_tags(api::ListTagsRequest { prefix: q.into_inner().prefix.unwrap_or_default() })
         .await?

@@ -1,7 +1,8 @@
 //! `/api/v1/documents`: upload (streamed to object storage while hashing),
 //! list, read, edit, download, delete and re-index.
 
-use super::{actor, catalog};
+use super::catalog;
+use crate::auth::{Reader, Writer};
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::sniff;
@@ -109,7 +110,12 @@ async fn store_field(
 
 /// `POST /api/v1/documents` — multipart with one or more `file` parts and
 /// optional `title`, `category_id` and `tags` (comma-separated or repeated).
-async fn upload(state: web::Data<AppState>, req: HttpRequest, mut form: Multipart) -> ApiResult<HttpResponse> {
+async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Writer(who): Writer,
+    mut form: Multipart,
+) -> ApiResult<HttpResponse> {
     let limit = state.config.upload_limit_bytes();
     let mut used: u64 = 0;
     let mut files: Vec<Stored> = Vec::new();
@@ -169,7 +175,7 @@ async fn upload(state: web::Data<AppState>, req: HttpRequest, mut form: Multipar
         return Err(ApiError::new(ErrorCode::InvalidArgument, "`title` applies to a single file; omit it for a batch"));
     }
 
-    let actor = actor(&req);
+    let actor = who.actor(&req);
     let mut client = catalog(&state);
     let mut results = Vec::with_capacity(files.len());
     let mut first_error: Option<ApiError> = None;
@@ -246,7 +252,7 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+async fn list(state: web::Data<AppState>, _: Reader, query: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let status = match q.status.as_deref() {
         None | Some("") => api::DocumentStatus::Unspecified,
@@ -283,13 +289,14 @@ async fn fetch(state: &AppState, id: String) -> ApiResult<api::Document> {
     Ok(catalog(state).get_document(api::GetDocumentRequest { id }).await?.into_inner())
 }
 
-async fn get(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn get(state: web::Data<AppState>, _: Reader, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(dto::Document::from(fetch(&state, id.into_inner()).await?)))
 }
 
 async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
+    Writer(who): Writer,
     id: web::Path<String>,
     body: web::Json<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
@@ -326,7 +333,7 @@ async fn update(
     };
     let doc = catalog(&state)
         .update_document(api::UpdateDocumentRequest {
-            actor: Some(actor(&req)),
+            actor: Some(who.actor(&req)),
             id: id.into_inner(),
             title,
             category_id,
@@ -338,9 +345,14 @@ async fn update(
     Ok(HttpResponse::Ok().json(dto::Document::from(doc)))
 }
 
-async fn delete(state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Writer(who): Writer,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let resp = catalog(&state)
-        .delete_document(api::DeleteDocumentRequest { actor: Some(actor(&req)), id: id.into_inner() })
+        .delete_document(api::DeleteDocumentRequest { actor: Some(who.actor(&req)), id: id.into_inner() })
         .await?
         .into_inner();
     // The rows are gone; blobs no document refers to go too, under the
@@ -367,7 +379,12 @@ fn content_disposition(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-async fn download(state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _: Reader,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let doc = fetch(&state, id.into_inner()).await?;
     let etag = format!("\"{}\"", doc.sha256);
     if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
@@ -388,15 +405,20 @@ async fn download(state: web::Data<AppState>, req: HttpRequest, id: web::Path<St
         .streaming(body))
 }
 
-async fn reindex(state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn reindex(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Writer(who): Writer,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let doc = catalog(&state)
-        .reindex_document(api::ReindexDocumentRequest { actor: Some(actor(&req)), id: id.into_inner() })
+        .reindex_document(api::ReindexDocumentRequest { actor: Some(who.actor(&req)), id: id.into_inner() })
         .await?
         .into_inner();
     Ok(HttpResponse::Accepted().json(dto::Document::from(doc)))
 }
 
-async fn versions(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn versions(state: web::Data<AppState>, _: Reader, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let resp =
         catalog(&state).list_versions(api::ListVersionsRequest { document_id: id.into_inner() }).await?.into_inner();
     Ok(HttpResponse::Ok()
@@ -414,6 +436,7 @@ pub struct ChunksQuery {
 
 async fn chunks(
     state: web::Data<AppState>,
+    _: Reader,
     id: web::Path<String>,
     q: web::Query<ChunksQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -439,7 +462,7 @@ async fn chunks(
 
 /// `GET /api/v1/documents/{id}/outline` — headings or bookmarks with their
 /// pages and first chunks; empty (`source: none`) until the document is indexed.
-async fn outline(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn outline(state: web::Data<AppState>, _: Reader, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     fetch(&state, id.clone()).await?;
     let resp = super::indexer(&state).get_outline(idx::GetOutlineRequest { document_id: id }).await?.into_inner();

@@ -1,5 +1,6 @@
 //! `/api/v1/jobs`: the ingest queue, for operators.
 
+use crate::auth::Reader;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -23,7 +24,7 @@ pub struct JobQuery {
     pub cursor: Option<String>,
 }
 
-async fn list(state: web::Data<AppState>, q: web::Query<JobQuery>) -> ApiResult<HttpResponse> {
+async fn list(state: web::Data<AppState>, _: Reader, q: web::Query<JobQuery>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let job_state = match q.state.as_deref().unwrap_or("") {
         "" => api::JobState::Unspecified,
@@ -53,7 +54,7 @@ async fn list(state: web::Data<AppState>, q: web::Query<JobQuery>) -> ApiResult<
     }))
 }
 
-async fn stats(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn stats(state: web::Data<AppState>, _: Reader) -> ApiResult<HttpResponse> {
     let s =
         JobServiceClient::new(state.backends.api.clone()).queue_stats(api::QueueStatsRequest {}).await?.into_inner();
     Ok(HttpResponse::Ok().json(dto::QueueStats {

@@ -1,17 +1,22 @@
 //! REST routes, one module per resource.
 
+pub mod audit;
+pub mod auth;
 pub mod categories;
 pub mod documents;
 pub mod health;
 pub mod jobs;
+pub mod keys;
 pub mod search;
 pub mod system;
+pub mod users;
 
 use crate::state::AppState;
 use actix_web::HttpRequest;
 use aidoc_common::client::TracedChannel;
 use aidoc_proto::api::v1 as api;
 use aidoc_proto::api::v1::catalog_service_client::CatalogServiceClient;
+use aidoc_proto::api::v1::identity_service_client::IdentityServiceClient;
 use aidoc_proto::indexer::v1::indexer_service_client::IndexerServiceClient;
 
 pub fn catalog(state: &AppState) -> CatalogServiceClient<TracedChannel> {
@@ -22,13 +27,17 @@ pub fn indexer(state: &AppState) -> IndexerServiceClient<TracedChannel> {
     IndexerServiceClient::new(state.backends.indexer.clone())
 }
 
-/// Who is calling, for the audit log.
-pub fn actor(req: &HttpRequest) -> api::Actor {
-    let info = req.connection_info();
+/// Where a call comes from (client address, user agent), before or
+/// without knowing who makes it; `Principal::actor` adds the who.
+pub fn anonymous_actor(req: &HttpRequest) -> api::Actor {
+    let ip = match req.app_data::<actix_web::web::Data<AppState>>() {
+        Some(state) => state.auth.proxies.client_ip(req),
+        None => req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
+    };
     api::Actor {
         user_id: String::new(),
         api_key_id: String::new(),
-        ip: info.realip_remote_addr().unwrap_or("").to_owned(),
+        ip,
         user_agent: req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
@@ -38,4 +47,8 @@ pub fn actor(req: &HttpRequest) -> api::Actor {
             .take(512)
             .collect(),
     }
+}
+
+pub fn identity(state: &AppState) -> IdentityServiceClient<TracedChannel> {
+    IdentityServiceClient::new(state.backends.api.clone())
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/search` (GET with query parameters, POST with a JSON body) and
 //! `/api/v1/chunks/{id}`.
 
+use crate::auth::Reader;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -113,7 +114,7 @@ async fn run(state: &AppState, body: SearchBody) -> ApiResult<HttpResponse> {
     }))
 }
 
-async fn search_get(state: web::Data<AppState>, q: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
+async fn search_get(state: web::Data<AppState>, _: Reader, q: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let body = SearchBody {
         query: q.q.unwrap_or_default(),
@@ -132,7 +133,7 @@ async fn search_get(state: web::Data<AppState>, q: web::Query<SearchQuery>) -> A
     run(&state, body).await
 }
 
-async fn search_post(state: web::Data<AppState>, body: web::Json<SearchBody>) -> ApiResult<HttpResponse> {
+async fn search_post(state: web::Data<AppState>, _: Reader, body: web::Json<SearchBody>) -> ApiResult<HttpResponse> {
     run(&state, body.into_inner()).await
 }
 
@@ -144,6 +145,7 @@ pub struct ChunkQuery {
 
 async fn chunk(
     state: web::Data<AppState>,
+    _: Reader,
     id: web::Path<String>,
     q: web::Query<ChunkQuery>,
 ) -> ApiResult<HttpResponse> {

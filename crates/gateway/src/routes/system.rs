@@ -1,6 +1,7 @@
 //! `GET /api/v1/system/status`: each backend service's health as seen from
 //! this gateway, with the round-trip time of the check.
 
+use crate::auth::Reader;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use aidoc_common::client::TracedChannel;
@@ -46,7 +47,7 @@ async fn check(name: &'static str, ch: TracedChannel) -> ServiceStatus {
     }
 }
 
-async fn status(state: web::Data<AppState>) -> HttpResponse {
+async fn status(state: web::Data<AppState>, _: Reader) -> HttpResponse {
     let b = &state.backends;
     let services = futures::future::join_all([
         check("api", b.api.clone()),
