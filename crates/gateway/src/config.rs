@@ -123,6 +123,11 @@ const WEAK_JWT_SECRETS: [&str; 8] =
 /// The shortest production JWT secret (HS256 wants at least 256 bits).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
+/// Bounds of `gateway.mcp_token_budget`: room for one chunk with its
+/// citation, and well below what agents accept from one tool call.
+pub const MIN_MCP_TOKEN_BUDGET: u32 = 1000;
+pub const MAX_MCP_TOKEN_BUDGET: u32 = 20000;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
@@ -141,6 +146,13 @@ pub struct HttpConfig {
     /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed
     /// when finding the client address for rate limits and the audit log.
     pub trusted_proxies: Vec<String>,
+    /// How clients reach this gateway, e.g. `https://docs.example.com`
+    /// (no trailing slash): links in MCP citations start with it. Empty = the
+    /// scheme and host of each request.
+    pub public_url: String,
+    /// The most tokens one MCP tool result may hold (estimated
+    /// conservatively); longer results end with how to fetch the rest.
+    pub mcp_token_budget: u32,
 }
 
 impl Default for HttpConfig {
@@ -154,6 +166,8 @@ impl Default for HttpConfig {
             trusted_proxies: ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
                 .map(String::from)
                 .to_vec(),
+            public_url: String::new(),
+            mcp_token_budget: 8000,
         }
     }
 }
@@ -273,6 +287,17 @@ impl ServiceConfig for GatewayConfig {
                 Some(0) | None => p.push(format!("{key}: expected a size such as 100MiB, got {v:?}")),
                 Some(_) => {}
             }
+        }
+        let public_url = &self.gateway.public_url;
+        if !public_url.is_empty()
+            && (!(public_url.starts_with("http://") || public_url.starts_with("https://")) || public_url.ends_with('/'))
+        {
+            p.push(format!("AIDOC_GATEWAY__PUBLIC_URL: expected scheme://host[:port][/path] without a trailing slash, got {public_url:?}"));
+        }
+        if !(MIN_MCP_TOKEN_BUDGET..=MAX_MCP_TOKEN_BUDGET).contains(&self.gateway.mcp_token_budget) {
+            p.push(format!(
+                "AIDOC_GATEWAY__MCP_TOKEN_BUDGET: between {MIN_MCP_TOKEN_BUDGET} and {MAX_MCP_TOKEN_BUDGET} tokens"
+            ));
         }
         for origin in &self.gateway.cors_origins {
             if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {

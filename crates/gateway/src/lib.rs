@@ -12,6 +12,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod headers;
+pub mod mcp;
 pub mod metrics;
 pub mod observe;
 pub mod ratelimit;
@@ -74,6 +75,7 @@ pub fn create_app(
         .configure(routes::search::configure)
         .configure(routes::categories::configure)
         .configure(routes::jobs::configure)
+        .configure(mcp::configure)
         .default_service(web::to(not_found))
 }
 
@@ -102,6 +104,7 @@ pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Resul
         health: runtime.health.clone(),
         store,
         auth: auth::AuthState::new(&cfg),
+        mcp: std::sync::Arc::new(mcp::Sessions::default()),
     };
 
     let listener = std::net::TcpListener::bind(settings.base.listen_addr)?;

@@ -30,4 +30,5 @@ pub struct AppState {
     pub health: aidoc_common::Health,
     pub store: std::sync::Arc<dyn aidoc_storage::ObjectStore>,
     pub auth: std::sync::Arc<crate::auth::AuthState>,
+    pub mcp: std::sync::Arc<crate::mcp::Sessions>,
 }

@@ -1,4 +1,5 @@
-//! Authentication and rate limits for every request under `/api/`.
+//! Authentication and rate limits for every request under `/api/` and for
+//! the MCP endpoint.
 
 use super::jwt::TokenError;
 use super::{CurrentUser, KeyInfo, Principal, Via};
@@ -63,7 +64,7 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if !req.path().starts_with("/api/") {
+    if !(req.path().starts_with("/api/") || req.path() == crate::mcp::PATH) {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
