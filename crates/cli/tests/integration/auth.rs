@@ -184,6 +184,9 @@ const PROTECTED: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/keys/0190a0a0-0000-7000-8000-000000000000"),
     ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/no-such-route"),
+    ("POST", "/mcp"),
+    ("GET", "/mcp"),
+    ("DELETE", "/mcp"),
 ];
 
 #[tokio::test(flavor = "multi_thread")]

@@ -26,15 +26,11 @@ pub const PATH: &str = "/mcp";
 pub const PROTOCOL_VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
-/// MCP tool calls by `tool` and `outcome` (ok, bad_arguments, not_found, failed).
-pub const TOOL_CALLS_TOTAL: &str = "aidoc_mcp_tool_calls_total";
+use crate::metrics::MCP_TOOL_CALLS_TOTAL as TOOL_CALLS_TOTAL;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource(PATH)
-            .route(web::post().to(post))
-            .route(web::get().to(no_stream))
-            .route(web::delete().to(delete)),
+        web::resource(PATH).route(web::post().to(post)).route(web::get().to(no_stream)).route(web::delete().to(delete)),
     );
 }
 
@@ -96,12 +92,10 @@ fn origin_allowed(state: &AppState, req: &HttpRequest) -> bool {
 }
 
 async fn no_stream() -> HttpResponse {
-    HttpResponse::MethodNotAllowed()
-        .insert_header((header::ALLOW, "POST, DELETE"))
-        .json(rpc_error(
-            Value::Null,
-            &RpcError::new(code::SERVER_ERROR, "this server sends no stream: POST JSON-RPC messages instead"),
-        ))
+    HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, "POST, DELETE")).json(rpc_error(
+        Value::Null,
+        &RpcError::new(code::SERVER_ERROR, "this server sends no stream: POST JSON-RPC messages instead"),
+    ))
 }
 
 async fn delete(state: web::Data<AppState>, req: HttpRequest, Reader(who): Reader) -> HttpResponse {
@@ -157,14 +151,14 @@ async fn post(state: web::Data<AppState>, req: HttpRequest, Reader(who): Reader,
             "the session has ended or does not exist: initialize again",
         );
     }
-    if let Some(v) = req.headers().get(VERSION_HEADER).and_then(|v| v.to_str().ok()) {
-        if !PROTOCOL_VERSIONS.contains(&v) {
-            return transport_error(
-                StatusCode::BAD_REQUEST,
-                code::SERVER_ERROR,
-                &format!("unsupported MCP-Protocol-Version {v}; supported: {}", PROTOCOL_VERSIONS.join(", ")),
-            );
-        }
+    if let Some(v) = req.headers().get(VERSION_HEADER).and_then(|v| v.to_str().ok())
+        && !PROTOCOL_VERSIONS.contains(&v)
+    {
+        return transport_error(
+            StatusCode::BAD_REQUEST,
+            code::SERVER_ERROR,
+            &format!("unsupported MCP-Protocol-Version {v}; supported: {}", PROTOCOL_VERSIONS.join(", ")),
+        );
     }
     let ctx = tools::Ctx { state: &state, base: base_url(&state, &req), budget: state.config.gateway.mcp_token_budget };
     let mut answers = Vec::new();
@@ -251,4 +245,3 @@ async fn dispatch(ctx: &tools::Ctx<'_>, method: &str, params: Value) -> Result<V
         other => Err(RpcError::new(code::METHOD_NOT_FOUND, format!("method `{other}` is not offered by this server"))),
     }
 }
-

@@ -31,21 +31,24 @@ pub async fn read_document(ctx: &Ctx<'_>, arguments: Value) -> ToolResult {
 }
 
 async fn document(ctx: &Ctx<'_>, id: &str) -> Result<api::Document, ToolError> {
-    if id.trim().is_empty() {
-        return Err(bad("`document_id` must not be empty"));
-    }
-    catalog(ctx.state).get_document(api::GetDocumentRequest { id: id.to_owned() }).await.map_err(|s| {
-        match ToolError::from(s) {
-            ToolError::NotFound(_) => ToolError::NotFound(format!("no document with id {id}; list_documents shows the ids")),
+    let id = &super::tools::uuid_arg("read_document", "document_id", id)?;
+    catalog(ctx.state)
+        .get_document(api::GetDocumentRequest { id: id.to_owned() })
+        .await
+        .map_err(|s| match ToolError::from(s) {
+            ToolError::NotFound(_) => {
+                ToolError::NotFound(format!("no document with id {id}; list_documents shows the ids"))
+            }
             other => other,
-        }
-    }).map(|r| r.into_inner())
+        })
+        .map(|r| r.into_inner())
 }
 
 /// One chunk as text and data.
 fn chunk_item(ctx: &Ctx<'_>, title: &str, c: &idx::Chunk, text: &str, cut: bool) -> (String, Value) {
     let citation = Citation::of_chunk(&ctx.base, title, c);
-    let heading = if c.heading_path.is_empty() { String::new() } else { format!(" · {}", c.heading_path.join(" › ")) };
+    let heading =
+        if c.heading_path.is_empty() { String::new() } else { format!(" · {}", c.heading_path.join(" › ")) };
     let rendered = format!(
         "--- chunk {}{}{} · chunk_id {} ---\n{}{}",
         c.chunk_index,
@@ -217,15 +220,13 @@ struct ChunkArgs {
 
 pub async fn get_chunk(ctx: &Ctx<'_>, arguments: Value) -> ToolResult {
     let a: ChunkArgs = args("get_chunk", arguments)?;
-    if a.chunk_id.trim().is_empty() {
-        return Err(bad("get_chunk: `chunk_id` must not be empty"));
-    }
+    let chunk_id = super::tools::uuid_arg("get_chunk", "chunk_id", &a.chunk_id)?;
     let (before, after) = (a.before.unwrap_or(1), a.after.unwrap_or(1));
     if before > 10 || after > 10 {
         return Err(bad("get_chunk: `before` and `after` are at most 10"));
     }
     let resp = indexer(ctx.state)
-        .get_chunk(idx::GetChunkRequest { chunk_id: a.chunk_id.clone(), neighbours: before.max(after) })
+        .get_chunk(idx::GetChunkRequest { chunk_id: chunk_id.clone(), neighbours: before.max(after) })
         .await
         .map_err(|s| match ToolError::from(s) {
             ToolError::NotFound(_) => ToolError::NotFound(format!("no chunk with id {}", a.chunk_id)),
@@ -252,11 +253,11 @@ pub async fn get_chunk(ctx: &Ctx<'_>, arguments: Value) -> ToolResult {
     let mut full = false;
     for i in 0..prev.len().max(next.len()) {
         for (list, out) in [(&prev, &mut pb), (&next, &mut nb)] {
-            if let Some(c) = list.get(i) {
-                if full || !add_chunk(ctx, &title, c, &mut budget, false, out) {
-                    full = true;
-                    omitted += 1;
-                }
+            if let Some(c) = list.get(i)
+                && (full || !add_chunk(ctx, &title, c, &mut budget, false, out))
+            {
+                full = true;
+                omitted += 1;
             }
         }
     }

@@ -68,7 +68,9 @@ pub async fn list(ctx: &Ctx<'_>, params: &Value) -> Result<Value, RpcError> {
 
 /// `aidoc://documents/{id}[?from_chunk=N]` → (id, N).
 fn parse_uri(uri: &str) -> Result<(String, u32), RpcError> {
-    let bad = || RpcError::new(code::INVALID_PARAMS, format!("`{uri}` is not a document URI ({PREFIX}{{id}}[?from_chunk=N])"));
+    let bad = || {
+        RpcError::new(code::INVALID_PARAMS, format!("`{uri}` is not a document URI ({PREFIX}{{id}}[?from_chunk=N])"))
+    };
     let rest = uri.strip_prefix(PREFIX).ok_or_else(bad)?;
     let (id, query) = rest.split_once('?').unwrap_or((rest, ""));
     if id.is_empty() || id.contains('/') {

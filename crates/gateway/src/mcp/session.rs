@@ -30,10 +30,10 @@ impl Sessions {
         let now = Instant::now();
         let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         map.retain(|_, s| now.duration_since(s.last_seen) < IDLE);
-        if map.len() >= MAX {
-            if let Some(oldest) = map.iter().min_by_key(|(_, s)| s.last_seen).map(|(k, _)| k.clone()) {
-                map.remove(&oldest);
-            }
+        if map.len() >= MAX
+            && let Some(oldest) = map.iter().min_by_key(|(_, s)| s.last_seen).map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
         }
         map.insert(id.clone(), Session { user_id: user_id.to_owned(), last_seen: now });
         id

@@ -81,7 +81,8 @@ pub const NAMES: [&str; 5] = ["search_docs", "read_document", "get_chunk", "list
 
 /// `tools/list`.
 pub fn definitions(budget: u32) -> Vec<Value> {
-    let read_only = json!({ "readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": false });
+    let read_only =
+        json!({ "readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": false });
     let ids = |what: &str| json!({ "type": "array", "items": { "type": "string" }, "description": what });
     vec![
         json!({
@@ -190,8 +191,62 @@ pub fn definitions(budget: u32) -> Vec<Value> {
     ]
 }
 
+/// Checks `arguments` against the tool's input schema, naming the argument
+/// at fault (types, bounds, enums, required and unknown arguments).
+pub fn validate(tool: &str, schema: &Value, arguments: &Value) -> Result<(), ToolError> {
+    let empty = serde_json::Map::new();
+    let given = match arguments {
+        Value::Null => &empty,
+        Value::Object(m) => m,
+        _ => return Err(bad(format!("{tool}: arguments must be a JSON object"))),
+    };
+    let props = schema["properties"].as_object().cloned().unwrap_or_default();
+    for (name, value) in given {
+        let Some(p) = props.get(name) else {
+            let known: Vec<&str> = props.keys().map(String::as_str).collect();
+            return Err(bad(format!("{tool}: unknown argument `{name}`; it takes {}", known.join(", "))));
+        };
+        if value.is_null() {
+            continue;
+        }
+        let ok = match p["type"].as_str() {
+            Some("string") => value.is_string(),
+            Some("integer") => value.as_u64().is_some_and(|n| {
+                p["minimum"].as_u64().is_none_or(|min| n >= min) && p["maximum"].as_u64().is_none_or(|max| n <= max)
+            }),
+            Some("array") => value.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            _ => true,
+        };
+        let allowed = p["enum"].as_array().is_none_or(|e| e.contains(value));
+        if !ok || !allowed {
+            let expected = match (p["type"].as_str(), p["enum"].as_array()) {
+                (_, Some(e)) => format!("one of {}", e.iter().map(Value::to_string).collect::<Vec<_>>().join(", ")),
+                (Some("integer"), _) => match (p["minimum"].as_u64(), p["maximum"].as_u64()) {
+                    (Some(min), Some(max)) => format!("a whole number from {min} to {max}"),
+                    (Some(min), None) => format!("a whole number of at least {min}"),
+                    _ => "a whole number".to_owned(),
+                },
+                (Some("array"), _) => "a list of strings".to_owned(),
+                (Some(t), _) => format!("a {t}"),
+                _ => "another value".to_owned(),
+            };
+            return Err(bad(format!("{tool}: `{name}` must be {expected}, not {value}")));
+        }
+    }
+    for r in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        if given.get(r).is_none_or(Value::is_null) {
+            return Err(bad(format!("{tool}: the argument `{r}` is required")));
+        }
+    }
+    Ok(())
+}
+
 /// Runs tool `name`; `None` when there is no such tool.
 pub async fn call(ctx: &Ctx<'_>, name: &str, arguments: Value) -> Option<ToolResult> {
+    let definition = definitions(ctx.budget).into_iter().find(|d| d["name"] == name)?;
+    if let Err(e) = validate(name, &definition["inputSchema"], &arguments) {
+        return Some(Err(e));
+    }
     Some(match name {
         "search_docs" => search_docs(ctx, arguments).await,
         "read_document" => read::read_document(ctx, arguments).await,
@@ -199,6 +254,13 @@ pub async fn call(ctx: &Ctx<'_>, name: &str, arguments: Value) -> Option<ToolRes
         "list_documents" => list_documents(ctx, arguments).await,
         "list_categories" => list_categories(ctx, arguments).await,
         _ => return None,
+    })
+}
+
+/// `id` when it is a UUID, else a clear refusal.
+pub fn uuid_arg(tool: &str, name: &str, id: &str) -> Result<String, ToolError> {
+    uuid::Uuid::parse_str(id.trim()).map(|u| u.to_string()).map_err(|_| {
+        bad(format!("{tool}: `{name}` {id:?} is not an id (ids look like 0190a0a0-0000-7000-8000-000000000000)"))
     })
 }
 
@@ -266,13 +328,8 @@ async fn search_docs(ctx: &Ctx<'_>, arguments: Value) -> ToolResult {
     let (mut blocks, mut hits) = (Vec::new(), Vec::new());
     let mut cut = false;
     for (i, h) in resp.hits.iter().enumerate().skip(cursor.skip) {
-        let citation = Citation::new(
-            &ctx.base,
-            &h.document_id,
-            &h.document_title,
-            &h.heading_path,
-            (h.page_start, h.page_end),
-        );
+        let citation =
+            Citation::new(&ctx.base, &h.document_id, &h.document_title, &h.heading_path, (h.page_start, h.page_end));
         let text = format!(
             "[{}] {}\nchunk_id: {} (chunk {}), score {:.3}\n{}\n{}",
             i + 1,
@@ -451,4 +508,54 @@ async fn list_categories(ctx: &Ctx<'_>, arguments: Value) -> ToolResult {
         text.push_str("No categories yet.");
     }
     Ok(Answer { text, data: json!({ "categories": cats, "next_cursor": next, "truncated": cut }) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(tool: &str, args: Value) -> Result<(), String> {
+        let def = definitions(8000).into_iter().find(|d| d["name"] == tool).unwrap();
+        validate(tool, &def["inputSchema"], &args).map_err(|e| e.message().to_owned())
+    }
+
+    #[test]
+    fn arguments_are_checked_against_the_schemas_with_the_argument_named() {
+        assert!(check("search_docs", json!({ "query": "x", "mode": "keyword", "tags": ["a"], "limit": 5 })).is_ok());
+        assert!(check("list_categories", Value::Null).is_ok());
+        assert!(check("search_docs", json!({})).unwrap_err().contains("`query` is required"));
+        assert!(
+            check("search_docs", json!({ "query": "x", "mode": "fuzzy" }))
+                .unwrap_err()
+                .contains("`mode` must be one of")
+        );
+        assert!(
+            check("search_docs", json!({ "query": "x", "limit": 51 }))
+                .unwrap_err()
+                .contains("`limit` must be a whole number from 1 to 50")
+        );
+        assert!(
+            check("read_document", json!({ "document_id": "d", "from_chunk": -1 }))
+                .unwrap_err()
+                .contains("`from_chunk`")
+        );
+        assert!(check("search_docs", json!({ "query": "x", "tags": "a" })).unwrap_err().contains("a list of strings"));
+        assert!(
+            check("get_chunk", json!({ "chunk_id": "c", "extra": 1 }))
+                .unwrap_err()
+                .contains("unknown argument `extra`")
+        );
+        assert!(check("get_chunk", json!([1])).unwrap_err().contains("JSON object"));
+    }
+
+    #[test]
+    fn every_tool_has_a_schema_and_a_description() {
+        let defs = definitions(8000);
+        assert_eq!(defs.len(), NAMES.len());
+        for (d, name) in defs.iter().zip(NAMES) {
+            assert_eq!(d["name"], name);
+            assert_eq!(d["inputSchema"]["type"], "object");
+            assert!(d["description"].as_str().unwrap().len() > 80, "{name}");
+        }
+    }
 }
