@@ -361,4 +361,20 @@ mod tests {
         assert_eq!(p.iter().filter(|m| m.starts_with("AIDOC_GATEWAY__TRUSTED_PROXIES")).count(), 2, "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("AIDOC_SECURITY_HEADERS__FRAME_OPTIONS")), "{p:?}");
     }
+
+    #[test]
+    fn mcp_budget_and_public_url_are_checked() {
+        let base = BaseConfig::with_ports(8080, 9180);
+        let mut c = GatewayConfig::default();
+        assert_eq!(c.gateway.mcp_token_budget, 8000);
+        assert!(c.validate(&base).is_empty());
+        c.gateway.mcp_token_budget = 50_000;
+        c.gateway.public_url = "docs.example.com/".into();
+        let p = c.validate(&base);
+        assert!(p.iter().any(|m| m.starts_with("AIDOC_GATEWAY__MCP_TOKEN_BUDGET")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("AIDOC_GATEWAY__PUBLIC_URL")), "{p:?}");
+        c.gateway.mcp_token_budget = 1000;
+        c.gateway.public_url = "https://docs.example.com".into();
+        assert!(c.validate(&base).is_empty());
+    }
 }
