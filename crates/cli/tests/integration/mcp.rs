@@ -36,6 +36,22 @@ fn long_markdown() -> String {
     s
 }
 
+fn chinese_markdown() -> String {
+    let mut s = String::from("# 数据库备份手册\n\n");
+    for n in 1..=30 {
+        s.push_str(&format!(
+            "## 第{n}节 备份策略\n\n系统每天凌晨两点自动备份数据库，备份文件保留七天。恢复之前必须先校验备份文件的校验和，\
+             校验失败的备份不会被恢复。第{n}节说明了存储位置、加密方式和保留期限，运维人员应当每周检查一次恢复演练的结果，\
+             并把检查记录写入运行日志。向量检索使用余弦相似度对文本片段排序。\n\n"
+        ));
+    }
+    s
+}
+
+async fn r_total(stack: &Stack, id: &str) -> u64 {
+    wait_ready(stack, id).await["chunk_count"].as_u64().expect("chunk_count")
+}
+
 /// The gateway's estimate: one token per three ASCII characters, one per other character.
 fn tokens(s: &str) -> usize {
     let ascii = s.chars().filter(char::is_ascii).count();
@@ -161,6 +177,7 @@ async fn agents_search_read_and_page_through_documents_over_mcp() {
     let stack = start_stack(&[("AIDOC_GATEWAY__MCP_TOKEN_BUDGET", &budget)]).await;
     let base = stack.gateway.url();
     let doc = upload(&stack, "harbour.md", long_markdown().into_bytes(), TITLE).await;
+    let chinese = upload(&stack, "backup-zh.md", chinese_markdown().into_bytes(), "数据库备份手册").await;
     let pdf = aidoc_testkit::paths::corpus_dir().map(|c| c.join("pdf/pypdf-pdflatex-4-pages.pdf"));
     let pdf = match pdf.filter(|p| p.is_file()) {
         Some(p) => Some(upload(&stack, "four-pages.pdf", std::fs::read(p).unwrap(), "Four pages").await),
@@ -171,6 +188,7 @@ async fn agents_search_read_and_page_through_documents_over_mcp() {
         }
     };
     let d = wait_ready(&stack, &doc).await;
+    wait_ready(&stack, &chinese).await;
     let total_chunks = d["chunk_count"].as_u64().expect("chunk_count");
     assert!(total_chunks >= 20, "a long document: {d:#}");
     if let Some(p) = &pdf {
@@ -278,6 +296,41 @@ async fn agents_search_read_and_page_through_documents_over_mcp() {
     assert_eq!(seen, (0..total_chunks).collect::<Vec<_>>(), "every chunk exactly once, in order");
     assert!(calls >= 3, "a {total_chunks}-chunk document within {BUDGET} tokens takes several results: {calls}");
     eprintln!("read {total_chunks} chunks in {calls} results of at most {BUDGET} tokens");
+
+    // CJK text counts one token per character: the budget holds for it too.
+    let (mut from, mut zh_calls, mut zh_chunks) = (0u64, 0, 0);
+    loop {
+        let r = mcp.tool("read_document", json!({ "document_id": chinese, "from_chunk": from })).await;
+        zh_calls += 1;
+        zh_chunks += r["structuredContent"]["chunks"].as_array().unwrap().len();
+        match r["structuredContent"]["next_from_chunk"].as_u64() {
+            Some(next) => from = next,
+            None => break,
+        }
+        assert!(zh_calls < 100);
+    }
+    assert!(zh_calls >= 2, "the Chinese document takes several results: {zh_calls}");
+    assert_eq!(zh_chunks as u64, r_total(&stack, &chinese).await);
+
+    // Search pages follow next_cursor without repeats.
+    let mut ids = std::collections::HashSet::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..3 {
+        let mut args = json!({ "query": "berth procedure pilot", "mode": "keyword", "limit": 4 });
+        if let Some(c) = &cursor {
+            args["cursor"] = json!(c);
+        }
+        let r = mcp.tool("search_docs", args).await;
+        let hits = r["structuredContent"]["hits"].as_array().unwrap();
+        assert!(!hits.is_empty(), "{r}");
+        for h in hits {
+            assert!(ids.insert(h["chunk_id"].as_str().unwrap().to_owned()), "repeated hit {h}");
+        }
+        cursor = r["structuredContent"]["next_cursor"].as_str().map(str::to_owned);
+        assert!(cursor.is_some(), "many sections match: {r}");
+        assert!(r["content"][0]["text"].as_str().unwrap().contains(cursor.as_deref().unwrap()));
+    }
+    assert_eq!(ids.len(), 12);
 
     // A chunk range ends where asked.
     let r = mcp.tool("read_document", json!({ "document_id": doc, "from_chunk": 2, "to_chunk": 3 })).await;
