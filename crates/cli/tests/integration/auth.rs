@@ -477,6 +477,11 @@ async fn rate_limits_answer_429_with_retry_after_per_key_and_per_address() {
     assert_error(status, &body, 429, "rate_limited");
     let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=10).contains(&retry), "{retry}");
+    // MCP draws on the same budget as REST.
+    let init =
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "protocolVersion": "2025-06-18" } });
+    let (status, _, body) = Edge::send(e.request(Method::POST, "/mcp", Auth::Key(&key)).json(&init)).await;
+    assert_error(status, &body, 429, "rate_limited");
     // Another credential has its own budget.
     let (status, _) = e.call(Method::GET, "/api/v1/tags", Auth::Bearer(&admin), None).await;
     assert_eq!(status, 200);
