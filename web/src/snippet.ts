@@ -4,5 +4,5 @@
  * so a faulty or hostile snippet can never add elements or attributes.
  */
 export function safeSnippet(s: string): string {
-  return s.replace(/<(?!\/?mark>)/g, '&lt;').replace(/(<mark)>/g, '$1>')
+  return s.replace(/<(?!\/?mark>)/g, '&lt;')
 }

@@ -1,8 +1,10 @@
 //! CORS (`AIDOC_GATEWAY__CORS_ORIGINS`) and the security headers
-//! (`AIDOC_SECURITY_HEADERS__*`) on every response.
+//! (`AIDOC_SECURITY_HEADERS__*`) on every response; the web UI's pages get
+//! their own Content-Security-Policy (`…__WEB_CONTENT_SECURITY_POLICY`).
 //!
-//! Credentials travel in headers (`Authorization`, `X-API-Key`), never in
-//! cookies, so CORS never allows credentials; an origin not on the list gets
+//! Credentials travel in headers (`Authorization`, `X-API-Key`); the one
+//! cookie, the web UI's refresh token, is `SameSite=Strict` and same-origin
+//! only, so CORS never allows credentials; an origin not on the list gets
 //! no CORS headers (the browser then blocks the response) and its preflight
 //! is refused.
 

@@ -7,3 +7,4 @@ mod ingest;
 mod stack;
 mod support;
 mod up;
+mod web;
