@@ -75,8 +75,8 @@ page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
 page.on('dialog', (d) => void d.accept())
 page.setDefaultTimeout(20_000)
 
-async function shot(name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+async function shot(name, fullPage = true) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage })
   log(`screenshot ${name}.png`)
 }
 
@@ -102,7 +102,7 @@ try {
     !(await page.evaluate(() => Object.keys(localStorage).some((k) => /token/i.test(k + localStorage.getItem(k))))),
     'no token in localStorage',
   )
-  const cookies = await context.cookies(BASE)
+  const cookies = await context.cookies()
   const rc = cookies.find((c) => c.name === 'aidoc_refresh')
   check(rc && rc.httpOnly && rc.sameSite === 'Strict' && rc.path === '/api/v1/auth', 'refresh cookie is HttpOnly, Strict, /api/v1/auth')
   log('signed in')
@@ -123,7 +123,9 @@ try {
   step = 'search in English and open the hit at its page'
   await page.getByRole('link', { name: 'Search' }).click()
   await page.waitForURL(/\/search/)
-  await page.locator('body').press('/')
+  await page.locator('[data-test=search-box]').waitFor()
+  await page.evaluate(() => document.activeElement?.blur())
+  await page.keyboard.press('/')
   check(await page.locator('[data-test=search-box]').evaluate((el) => el === document.activeElement), '/ focuses the box')
   await page.keyboard.type('trace trees type specialization')
   await page.keyboard.press('Enter')
@@ -143,7 +145,7 @@ try {
   await target.waitFor()
   check((await target.textContent()).includes(`Page ${hitPage}`), 'the target chunk is on the cited page')
   check(await target.isVisible(), 'the target chunk is in view')
-  await shot('04-document')
+  await shot('04-document', false)
 
   step = 'search in Chinese'
   await page.goto(`${BASE}/search?q=${encodeURIComponent('有理数集的分割')}`)
@@ -174,7 +176,7 @@ try {
   await page.getByRole('link', { name: 'Manuals' }).waitFor()
   await shot('07-categories')
   await page.getByRole('link', { name: 'Users' }).click()
-  await page.getByRole('cell', { name: ADMIN, exact: true }).waitFor()
+  await page.getByRole('cell', { name: ADMIN, exact: true }).first().waitFor()
   await shot('08-users')
   await page.getByRole('link', { name: 'Audit log' }).click()
   await page.getByText('document.create').first().waitFor()
@@ -209,7 +211,7 @@ try {
   check(created.status === 201, `viewer created (${created.status})`)
   await page.locator('[data-test=signout]').click()
   await page.waitForURL(/\/signin/)
-  check(!(await context.cookies(BASE)).some((c) => c.name === 'aidoc_refresh'), 'sign-out clears the refresh cookie')
+  check(!(await context.cookies()).some((c) => c.name === 'aidoc_refresh'), 'sign-out clears the refresh cookie')
   await page.getByLabel('User name').fill(VIEWER)
   await page.getByLabel('Password').fill(VIEWER_PW)
   await page.getByRole('button', { name: 'Sign in' }).click()
@@ -221,7 +223,7 @@ try {
   await page.locator(`tr[data-doc="${basename(PDF)}"] a`).click()
   await page.getByRole('button', { name: 'Download original' }).waitFor()
   check((await page.locator('[data-test=delete], [data-test=edit]').count()) === 0, 'no delete or edit for a viewer')
-  await shot('13-document-viewer')
+  await shot('13-document-viewer', false)
   const viewerToken = await apiLogin(VIEWER, VIEWER_PW)
   const form = new FormData()
   form.append('file', new Blob([readFileSync(PDF)], { type: 'application/pdf' }), 'forced.pdf')
