@@ -11,13 +11,18 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\033[32m[install-browser]\033[0m %s\n' "$*"; }
 
-if [ -x /usr/bin/chromium ]; then
-  log "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo present)"
-else
-  log "installing chromium (apt)"
+# A CJK font too: the screenshots of Chinese pages are checked by eye.
+missing=()
+for pkg in chromium fonts-wqy-zenhei; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]} (apt)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  log "chromium and fonts present: $(/usr/bin/chromium --version 2>/dev/null || true)"
 fi
 
 if ! command -v npm >/dev/null 2>&1; then

@@ -146,6 +146,11 @@ try {
   check((await target.textContent()).includes(`Page ${hitPage}`), 'the target chunk is on the cited page')
   check(await target.isVisible(), 'the target chunk is in view')
   await shot('04-document', false)
+  await page.locator('[data-test=edit]').click()
+  await page.locator('input[name=tags]').fill('jit, tracing')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.getByText('Saved.').waitFor()
+  check((await page.locator('dl.meta').textContent()).includes('jit, tracing'), 'edited tags are shown')
 
   step = 'search in Chinese'
   await page.goto(`${BASE}/search?q=${encodeURIComponent('有理数集的分割')}`)

@@ -77,8 +77,7 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     if path != "/"
         && let Some(p) = resolve(root, path)
     {
-        let cache =
-            if path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+        let cache = if path.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
         if let Some(resp) = file(&p, cache).await {
             return Ok(resp);
         }

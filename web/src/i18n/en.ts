@@ -226,6 +226,7 @@ export const en = {
   'audit.ok': 'ok',
   'audit.refused': 'refused',
   'audit.empty': 'No events match these filters.',
+  'audit.key': 'key {id}',
 } as const
 
 export type MessageKey = keyof typeof en

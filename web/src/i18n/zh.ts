@@ -228,4 +228,5 @@ export const zh: Record<MessageKey, string> = {
   'audit.ok': '成功',
   'audit.refused': '被拒绝',
   'audit.empty': '没有符合筛选条件的事件。',
+  'audit.key': '密钥 {id}',
 }

@@ -67,7 +67,13 @@ async fn the_web_ui_is_served_and_works_in_a_browser() {
         assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8", "{path}");
         assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache", "{path}");
         let csp = r.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
-        for part in ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"] {
+        for part in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
             assert!(csp.contains(part), "{part} in {csp} ({path})");
         }
         assert!(!csp.contains("unsafe"), "{csp}");

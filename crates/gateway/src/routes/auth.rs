@@ -72,13 +72,13 @@ fn tokens(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::SET_COOKIE, cookie))
         .json(dto::Tokens {
-        access_token: access,
-        token_type: "Bearer".into(),
-        expires_in: state.auth.jwt.ttl().as_secs(),
-        refresh_token: refresh,
-        refresh_expires_at: refresh_expires,
-        user: user.into(),
-    }))
+            access_token: access,
+            token_type: "Bearer".into(),
+            expires_in: state.auth.jwt.ttl().as_secs(),
+            refresh_token: refresh,
+            refresh_expires_at: refresh_expires,
+            user: user.into(),
+        }))
 }
 
 fn refresh_ttl_seconds(state: &AppState) -> u32 {
