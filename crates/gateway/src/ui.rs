@@ -71,8 +71,10 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     if !is_ui_path(path) || !(req.method() == Method::GET || req.method() == Method::HEAD) {
         return Err(not_found());
     }
+    // Without a UI only `/` answers (with how to build it); other paths stay 404.
+    let without_ui = || if path == "/" { Ok(not_built()) } else { Err(not_found()) };
     let Some(root) = state.config.gateway.web_dir.as_deref().filter(|d| !d.is_empty()).map(Path::new) else {
-        return Ok(not_built());
+        return without_ui();
     };
     if path != "/"
         && let Some(p) = resolve(root, path)
@@ -88,7 +90,7 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     }
     match file(&root.join("index.html"), "no-cache").await {
         Some(resp) => Ok(resp),
-        None => Ok(not_built()),
+        None => without_ui(),
     }
 }
 
