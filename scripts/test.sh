@@ -22,6 +22,17 @@ cargo fmt --all -- --check
 step "lints"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "web UI: type check, unit tests, build (the gateway's browser test serves web/dist)"
+if command -v npm >/dev/null 2>&1; then
+  [ -d web/node_modules ] || (cd web && npm ci --no-audit --no-fund)
+  (cd web && npx vitest run && npm run build)
+elif [ -n "${CI:-}" ]; then
+  echo "npm is missing: CI must build and test the web UI" >&2
+  exit 1
+else
+  echo "npm is missing: skipping the web UI (its browser test skips too)"
+fi
+
 step "build every binary (integration tests run the real processes)"
 cargo build --workspace --bins --quiet
 

@@ -212,7 +212,8 @@ pub async fn up(args: UpArgs) -> Result<(), UpError> {
     };
     ensure_model(&models).await?;
 
-    let result = run_services(&args, &data, &bins, &database_url, &models).await;
+    let web_dir = ensure_web().await;
+    let result = run_services(&args, &data, &bins, &database_url, &models, web_dir.as_deref()).await;
     if let Some(pg) = embedded {
         match tokio::task::spawn_blocking(move || pg.stop()).await {
             Ok(Ok(())) => eprintln!("postgres stopped"),
@@ -246,12 +247,63 @@ async fn ensure_model(dir: &Path) -> Result<(), UpError> {
     Ok(())
 }
 
+/// The built web UI for the gateway: an operator's `AIDOC_GATEWAY__WEB_DIR`
+/// as it is; else the checkout's `web/dist`, built once with npm when it is
+/// missing and npm is installed. `None` (with the reason printed) leaves the
+/// API running without a UI; the gateway's `/` then says how to build it.
+async fn ensure_web() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("AIDOC_GATEWAY__WEB_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
+    let web = std::path::absolute(&web).unwrap_or(web);
+    let dist = web.join("dist");
+    if dist.join("index.html").is_file() {
+        return Some(dist);
+    }
+    if !web.join("package.json").is_file() {
+        eprintln!("web UI: no web/ folder next to this program; serving the API only");
+        return None;
+    }
+    let npm_works = tokio::process::Command::new("npm")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await
+        .is_ok_and(|s| s.success());
+    if !npm_works {
+        eprintln!(
+            "web UI: {} is not built and npm is not installed; serving the API only \
+             (install Node.js 20+, then: cd web && npm ci && npm run build)",
+            dist.display()
+        );
+        return None;
+    }
+    for step in [&["ci"][..], &["run", "build"][..]] {
+        eprintln!("web UI: building once: npm {} (in {})", step.join(" "), web.display());
+        match tokio::process::Command::new("npm").args(step).current_dir(&web).status().await {
+            Ok(s) if s.success() => {}
+            other => {
+                eprintln!(
+                    "web UI: npm {} failed ({other:?}); serving the API only \
+                     (fix it, then: cd web && npm ci && npm run build)",
+                    step.join(" ")
+                );
+                return None;
+            }
+        }
+    }
+    dist.join("index.html").is_file().then_some(dist)
+}
+
 async fn run_services(
     args: &UpArgs,
     data: &Path,
     bins: &Path,
     database_url: &str,
     models: &Path,
+    web_dir: Option<&Path>,
 ) -> Result<(), UpError> {
     let p = ports(args)?;
     let url = |svc: &str| format!("http://127.0.0.1:{}", lookup(&p.grpc, svc));
@@ -309,6 +361,10 @@ async fn run_services(
         let mut env = common_env.clone();
         env.push(("AIDOC_LISTEN_ADDR".into(), format!("127.0.0.1:{listen}")));
         env.push(("AIDOC_ADMIN_ADDR".into(), admin.to_string()));
+        if let (Some(dir), "gateway") = (web_dir, name) {
+            env.retain(|(k, _)| k != "AIDOC_GATEWAY__WEB_DIR");
+            env.push(("AIDOC_GATEWAY__WEB_DIR".into(), dir.display().to_string()));
+        }
         let spec = ServiceSpec {
             name,
             exe: bins.join(format!("aidoc-{name}")),

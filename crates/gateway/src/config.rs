@@ -103,6 +103,10 @@ pub struct SecurityHeadersConfig {
     /// `Strict-Transport-Security` max-age in seconds; 0 = not sent (set it
     /// when clients reach the gateway over HTTPS only).
     pub hsts_max_age: u64,
+    /// The policy on the web UI's pages and files (everything outside
+    /// `/api`, `/mcp`, `/health` and `/metrics`): the app loads only its own
+    /// scripts and styles, never inline ones.
+    pub web_content_security_policy: String,
 }
 
 impl Default for SecurityHeadersConfig {
@@ -113,9 +117,15 @@ impl Default for SecurityHeadersConfig {
             frame_options: "DENY".into(),
             referrer_policy: "no-referrer".into(),
             hsts_max_age: 0,
+            web_content_security_policy: WEB_CSP.into(),
         }
     }
 }
+
+/// The web UI's default policy: same-origin scripts, styles, images and
+/// API calls only; no inline code, no framing, no plugins.
+pub const WEB_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// JWT secrets that must never reach production (compared in lower case).
 const WEAK_JWT_SECRETS: [&str; 8] =
@@ -153,6 +163,9 @@ pub struct HttpConfig {
     /// The most tokens one MCP tool result may hold (estimated
     /// conservatively); longer results end with how to fetch the rest.
     pub mcp_token_budget: u32,
+    /// The built web UI (`web/dist`) served at `/`; unset = no UI (the root
+    /// then says how to build it).
+    pub web_dir: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -168,6 +181,7 @@ impl Default for HttpConfig {
                 .to_vec(),
             public_url: String::new(),
             mcp_token_budget: 8000,
+            web_dir: None,
         }
     }
 }
@@ -262,6 +276,7 @@ impl ServiceConfig for GatewayConfig {
         }
         for (key, v) in [
             ("AIDOC_SECURITY_HEADERS__CONTENT_SECURITY_POLICY", &self.security_headers.content_security_policy),
+            ("AIDOC_SECURITY_HEADERS__WEB_CONTENT_SECURITY_POLICY", &self.security_headers.web_content_security_policy),
             ("AIDOC_SECURITY_HEADERS__FRAME_OPTIONS", &self.security_headers.frame_options),
             ("AIDOC_SECURITY_HEADERS__REFERRER_POLICY", &self.security_headers.referrer_policy),
         ] {

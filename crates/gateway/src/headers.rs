@@ -1,8 +1,10 @@
 //! CORS (`AIDOC_GATEWAY__CORS_ORIGINS`) and the security headers
-//! (`AIDOC_SECURITY_HEADERS__*`) on every response.
+//! (`AIDOC_SECURITY_HEADERS__*`) on every response; the web UI's pages get
+//! their own Content-Security-Policy (`…__WEB_CONTENT_SECURITY_POLICY`).
 //!
-//! Credentials travel in headers (`Authorization`, `X-API-Key`), never in
-//! cookies, so CORS never allows credentials; an origin not on the list gets
+//! Credentials travel in headers (`Authorization`, `X-API-Key`); the one
+//! cookie, the web UI's refresh token, is `SameSite=Strict` and same-origin
+//! only, so CORS never allows credentials; an origin not on the list gets
 //! no CORS headers (the browser then blocks the response) and its preflight
 //! is refused.
 
@@ -36,6 +38,7 @@ pub async fn cors_and_security_headers(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
+    let ui = crate::ui::is_ui_path(req.path());
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let allow = origin.as_deref().and_then(|o| allowed_origin(&state.config.gateway.cors_origins, o));
     let preflight = req.method() == Method::OPTIONS
@@ -68,7 +71,10 @@ pub async fn cors_and_security_headers(
     if sh.enabled {
         h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         for (name, value) in [
-            (header::CONTENT_SECURITY_POLICY, &sh.content_security_policy),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                if ui { &sh.web_content_security_policy } else { &sh.content_security_policy },
+            ),
             (header::X_FRAME_OPTIONS, &sh.frame_options),
             (header::REFERRER_POLICY, &sh.referrer_policy),
         ] {

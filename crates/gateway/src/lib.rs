@@ -19,9 +19,10 @@ pub mod ratelimit;
 pub mod routes;
 pub mod sniff;
 pub mod state;
+pub mod ui;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, HttpResponse, web};
+use actix_web::{App, web};
 use aidoc_common::main_support::BoxError;
 use aidoc_common::{Runtime, Settings, Shutdown};
 use aidoc_proto::ErrorCode;
@@ -76,11 +77,7 @@ pub fn create_app(
         .configure(routes::categories::configure)
         .configure(routes::jobs::configure)
         .configure(mcp::configure)
-        .default_service(web::to(not_found))
-}
-
-async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(ErrorCode::NotFound, format!("no route for {} {}", req.method(), req.path())))
+        .default_service(web::to(crate::ui::fallback))
 }
 
 /// Serves the gateway until `shutdown`, then drains in-flight requests.

@@ -211,6 +211,10 @@ async fn no_rest_route_answers_without_valid_credentials_except_login_refresh_an
     // An unknown path outside the API is a plain 404, not an auth challenge.
     let (status, body) = e.call(Method::GET, "/nothing", Auth::None, None).await;
     assert_error(status, &body, 404, "not_found");
+    // Without a built web UI, `/` says how to build it.
+    let (status, body) = http_get(&e.url("/"), &[]).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("npm ci && npm run build") && body.contains("AIDOC_GATEWAY__WEB_DIR"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

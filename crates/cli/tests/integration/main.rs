@@ -8,3 +8,4 @@ mod mcp;
 mod stack;
 mod support;
 mod up;
+mod web;

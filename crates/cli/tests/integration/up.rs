@@ -94,6 +94,16 @@ async fn up_runs_the_stack_restarts_crashed_services_and_stops_cleanly() {
         http_get(&format!("http://127.0.0.1:{port}/api/v1/system/status"), &[("authorization", &bearer)]).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"status\":\"ok\""), "{body}");
+    // The web UI: the checkout's built web/dist at `/`, or how to build it.
+    let (status, body) = http_get(&format!("http://127.0.0.1:{port}/library"), &[]).await;
+    if aidoc_testkit::paths::workspace_root().join("web/dist/index.html").is_file() {
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("<div id=\"app\">"), "{body}");
+    } else {
+        let (status, body) = http_get(&format!("http://127.0.0.1:{port}/"), &[]).await;
+        assert_eq!(status, 503, "{body}");
+        assert!(body.contains("npm run build"), "{body}");
+    }
 
     let admins = admin_ports(data.path());
     for service in ["parser", "api", "indexer", "backup", "gateway"] {

@@ -35,7 +35,24 @@ pub struct RefreshBody {
     pub refresh_token: String,
 }
 
-/// Answers with tokens; never cached by anything in between.
+/// The cookie that carries the refresh token for browsers: script cannot
+/// read it, it travels only to the auth routes and only from this site.
+pub const REFRESH_COOKIE: &str = "aidoc_refresh";
+const COOKIE_PATH: &str = "/api/v1/auth";
+
+fn refresh_cookie(token: &str, max_age: u64) -> String {
+    format!("{REFRESH_COOKIE}={token}; Path={COOKIE_PATH}; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")
+}
+
+/// The refresh token from the cookie, when the request carries one.
+fn cookie_token(req: &HttpRequest) -> Option<String> {
+    req.headers().get_all(header::COOKIE).filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (name, value) = c.trim().split_once('=')?;
+        (name == REFRESH_COOKIE && !value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+/// Answers with tokens (and the refresh cookie); never cached by anything in between.
 fn tokens(
     state: &AppState,
     user: api::User,
@@ -50,14 +67,18 @@ fn tokens(
         .jwt
         .issue(&user.id, sid, role.as_str(), now_secs())
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("signing the access token failed: {e}")))?;
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(dto::Tokens {
-        access_token: access,
-        token_type: "Bearer".into(),
-        expires_in: state.auth.jwt.ttl().as_secs(),
-        refresh_token: refresh,
-        refresh_expires_at: refresh_expires,
-        user: user.into(),
-    }))
+    let cookie = refresh_cookie(&refresh, state.auth.refresh_ttl.as_secs());
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::SET_COOKIE, cookie))
+        .json(dto::Tokens {
+            access_token: access,
+            token_type: "Bearer".into(),
+            expires_in: state.auth.jwt.ttl().as_secs(),
+            refresh_token: refresh,
+            refresh_expires_at: refresh_expires,
+            user: user.into(),
+        }))
 }
 
 fn refresh_ttl_seconds(state: &AppState) -> u32 {
@@ -106,14 +127,21 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
     tokens(&state, user, &session.session_id, session.refresh_token, session.expires_at)
 }
 
-async fn refresh(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Json<RefreshBody>,
-) -> ApiResult<HttpResponse> {
+/// The refresh token from a JSON body `{"refresh_token": …}` or, with no
+/// body, from the refresh cookie.
+async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> ApiResult<HttpResponse> {
+    let refresh_token = if body.iter().all(u8::is_ascii_whitespace) {
+        cookie_token(&req).ok_or_else(|| {
+            ApiError::new(ErrorCode::Unauthenticated, "send {\"refresh_token\": …} or the refresh cookie")
+        })?
+    } else {
+        serde_json::from_slice::<RefreshBody>(&body)
+            .map_err(|e| ApiError::new(ErrorCode::MalformedBody, format!("Json deserialize error: {e}")))?
+            .refresh_token
+    };
     let r = identity(&state)
         .refresh_session(api::RefreshSessionRequest {
-            refresh_token: body.into_inner().refresh_token,
+            refresh_token,
             actor: Some(anonymous_actor(&req)),
             ttl_seconds: refresh_ttl_seconds(&state),
         })
@@ -148,7 +176,7 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, SignedIn(who): Sig
         })
         .await?;
     state.auth.sessions.remove(session_id);
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::NoContent().insert_header((header::SET_COOKIE, refresh_cookie("", 0))).finish())
 }
 
 fn describe(who: &Principal, user: api::User) -> serde_json::Value {

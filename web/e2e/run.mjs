@@ -1,0 +1,249 @@
+// End-to-end run of the web UI in a real Chromium against a running stack.
+//
+// Env: AIDOC_URL (gateway), AIDOC_ADMIN_USER, AIDOC_ADMIN_PASSWORD,
+// AIDOC_CORPUS (the shared corpus folder), AIDOC_SHOTS (where screenshots
+// go), CHROMIUM (default /usr/bin/chromium). Exits non-zero on the first
+// failed check, naming it.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { chromium } from 'playwright-core'
+
+const BASE = need('AIDOC_URL').replace(/\/$/, '')
+const ADMIN = need('AIDOC_ADMIN_USER')
+const ADMIN_PW = need('AIDOC_ADMIN_PASSWORD')
+const CORPUS = need('AIDOC_CORPUS')
+const SHOTS = need('AIDOC_SHOTS')
+const PDF = join(CORPUS, 'pdf/pdfjs-tracemonkey.pdf')
+const DOCX = join(CORPUS, 'docx/pandoc-instrtext-chinese.docx')
+const VIEWER = 'e2e-viewer'
+const VIEWER_PW = 'viewer-password-0123456'
+
+function need(name) {
+  const v = process.env[name]
+  if (!v) {
+    console.error(`missing ${name}`)
+    process.exit(2)
+  }
+  return v
+}
+
+let step = 'start'
+const t0 = Date.now()
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`)
+}
+function log(msg) {
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`)
+}
+
+async function apiLogin(user, password) {
+  const r = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: user, password }),
+  })
+  check(r.status === 200, `API login of ${user} answers 200 (got ${r.status})`)
+  return (await r.json()).access_token
+}
+
+mkdirSync(SHOTS, { recursive: true })
+const profile = mkdtempSync(join(tmpdir(), 'aidoc-e2e-'))
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  locale: 'en-US',
+  viewport: { width: 1280, height: 860 },
+  acceptDownloads: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+})
+const page = context.pages()[0] ?? (await context.newPage())
+const problems = []
+page.on('console', (m) => {
+  // Refused sign-ins and refreshes are expected answers, not faults.
+  if (m.type() === 'error' && !/Failed to load resource: .*status of 401/.test(m.text())) problems.push(`console: ${m.text()}`)
+})
+page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+page.on('dialog', (d) => void d.accept())
+page.setDefaultTimeout(20_000)
+
+async function shot(name, fullPage = true) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage })
+  log(`screenshot ${name}.png`)
+}
+
+try {
+  step = 'sign-in page and headers'
+  const first = await page.goto(`${BASE}/library`)
+  const csp = first.headers()['content-security-policy'] ?? ''
+  check(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), `strict CSP on the UI: ${csp}`)
+  await page.waitForURL(/\/signin\?next=/)
+  await page.getByLabel('User name').waitFor()
+  await shot('01-signin')
+
+  step = 'sign in'
+  await page.getByLabel('User name').fill(ADMIN)
+  await page.getByLabel('Password').fill('wrong-password')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByText('The user name or password is wrong.').waitFor()
+  await page.getByLabel('Password').fill(ADMIN_PW)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/library$/)
+  await page.getByRole('heading', { name: 'Library' }).waitFor()
+  check(
+    !(await page.evaluate(() => Object.keys(localStorage).some((k) => /token/i.test(k + localStorage.getItem(k))))),
+    'no token in localStorage',
+  )
+  const cookies = await context.cookies()
+  const rc = cookies.find((c) => c.name === 'aidoc_refresh')
+  check(rc && rc.httpOnly && rc.sameSite === 'Strict' && rc.path === '/api/v1/auth', 'refresh cookie is HttpOnly, Strict, /api/v1/auth')
+  log('signed in')
+
+  step = 'upload a PDF and a Chinese DOCX'
+  await page.locator('[data-test=file-input]').setInputFiles([PDF, DOCX])
+  for (const f of [PDF, DOCX]) {
+    await page.locator(`tr[data-doc="${basename(f)}"]`).waitFor({ timeout: 60_000 })
+  }
+  check((await page.locator('.jobs progress').count()) === 2, 'a progress bar per file')
+  for (const f of [PDF, DOCX]) {
+    await page.locator(`tr[data-doc="${basename(f)}"] [data-status=ready]`).waitFor({ timeout: 240_000 })
+    log(`${basename(f)} is ready`)
+  }
+  check((await page.locator('.jobs li[data-state=done]').count()) === 2, 'both uploads finished')
+  await shot('02-library')
+
+  step = 'search in English and open the hit at its page'
+  await page.getByRole('link', { name: 'Search' }).click()
+  await page.waitForURL(/\/search/)
+  await page.locator('[data-test=search-box]').waitFor()
+  await page.evaluate(() => document.activeElement?.blur())
+  await page.keyboard.press('/')
+  check(await page.locator('[data-test=search-box]').evaluate((el) => el === document.activeElement), '/ focuses the box')
+  await page.keyboard.type('trace trees type specialization')
+  await page.keyboard.press('Enter')
+  await page.waitForURL(/q=trace/)
+  await page.locator('[data-test=hits] li').first().waitFor()
+  check((await page.locator('[data-test=hits] mark').count()) > 0, 'English snippets highlight matches')
+  await shot('03-search-en')
+  await page.locator('[data-test=search-box]').press('ArrowDown')
+  const firstHit = page.locator('a.hit-link').first()
+  check(await firstHit.evaluate((el) => el === document.activeElement), 'ArrowDown moves to the first hit')
+  const hitPage = (await firstHit.locator('.hit-page').textContent())?.match(/\d+/)?.[0]
+  check(hitPage, 'the hit names its page')
+  await page.keyboard.press('Enter')
+  await page.waitForURL(/\/documents\/.+chunk=\d+/)
+  check(page.url().includes(`page=${hitPage}`), `the document opens at page ${hitPage}: ${page.url()}`)
+  const target = page.locator('.chunk.target')
+  await target.waitFor()
+  check((await target.textContent()).includes(`Page ${hitPage}`), 'the target chunk is on the cited page')
+  check(await target.isVisible(), 'the target chunk is in view')
+  await shot('04-document', false)
+  await page.locator('[data-test=edit]').click()
+  await page.locator('input[name=tags]').fill('jit, tracing')
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.getByText('Saved.').waitFor()
+  check((await page.locator('dl.meta').textContent()).includes('jit, tracing'), 'edited tags are shown')
+
+  step = 'search in Chinese'
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('有理数集的分割')}`)
+  await page.locator('[data-test=hits] li').first().waitFor()
+  const zhText = await page.locator('[data-test=hits]').textContent()
+  check(zhText.includes('有理数'), `a Chinese hit: ${zhText.slice(0, 200)}`)
+  await shot('05-search-zh')
+
+  step = 'API key: create, use, revoke'
+  await page.getByRole('link', { name: 'API keys' }).click()
+  await page.getByLabel('Name').fill('e2e key')
+  await page.getByRole('button', { name: 'Create key' }).click()
+  const secret = (await page.locator('[data-test=secret]').textContent()).trim()
+  check(secret.startsWith('aidoc_'), 'the secret is shown once')
+  const mcp = await page.locator('[data-test=mcp-config]').textContent()
+  check(mcp.includes(`${BASE}/mcp`) && mcp.includes(`Bearer ${secret}`), 'the MCP configuration names /mcp and the key')
+  check((await fetch(`${BASE}/api/v1/documents`, { headers: { 'x-api-key': secret } })).status === 200, 'the new key works')
+  await shot('06-keys')
+  await page.locator('tr[data-key="e2e key"]').getByRole('button', { name: /Revoke/ }).click()
+  await page.locator('tr[data-key="e2e key"] [data-test=revoked]').waitFor()
+  check((await fetch(`${BASE}/api/v1/documents`, { headers: { 'x-api-key': secret } })).status === 401, 'the revoked key is refused')
+  log('key created and revoked')
+
+  step = 'other pages'
+  await page.getByRole('link', { name: 'Categories & tags' }).click()
+  await page.getByLabel('Name').first().fill('Manuals')
+  await page.getByRole('button', { name: 'Create' }).click()
+  await page.getByRole('link', { name: 'Manuals' }).waitFor()
+  await shot('07-categories')
+  await page.getByRole('link', { name: 'Users' }).click()
+  await page.getByRole('cell', { name: ADMIN, exact: true }).first().waitFor()
+  await shot('08-users')
+  await page.getByRole('link', { name: 'Audit log' }).click()
+  await page.getByText('document.create').first().waitFor()
+  await shot('09-audit')
+
+  step = 'switch language, remembered across a reload (session kept by the cookie)'
+  await page.locator('[data-test=lang]').selectOption('zh')
+  await page.getByRole('link', { name: '文档库' }).waitFor()
+  check((await page.locator('html').getAttribute('lang')) === 'zh-CN', 'html lang follows')
+  await page.getByRole('link', { name: '文档库' }).click()
+  await page.reload()
+  await page.getByRole('heading', { name: '文档库' }).waitFor()
+  check(page.url().endsWith('/library'), 'still signed in after a reload')
+  await shot('10-library-zh')
+  await page.locator('[data-test=lang]').selectOption('en')
+
+  step = 'phone width'
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.getByRole('heading', { name: 'Library' }).waitFor()
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  check(overflow <= 1, `no sideways scrolling at phone width (overflow ${overflow}px)`)
+  await shot('11-library-phone')
+  await page.setViewportSize({ width: 1280, height: 860 })
+
+  step = 'a viewer sees no upload, delete or edit controls, and the API refuses an upload'
+  const adminToken = await apiLogin(ADMIN, ADMIN_PW)
+  const created = await fetch(`${BASE}/api/v1/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ username: VIEWER, password: VIEWER_PW, role: 'viewer' }),
+  })
+  check(created.status === 201, `viewer created (${created.status})`)
+  await page.locator('[data-test=signout]').click()
+  await page.waitForURL(/\/signin/)
+  check(!(await context.cookies()).some((c) => c.name === 'aidoc_refresh'), 'sign-out clears the refresh cookie')
+  await page.getByLabel('User name').fill(VIEWER)
+  await page.getByLabel('Password').fill(VIEWER_PW)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/library$/)
+  await page.locator(`tr[data-doc="${basename(PDF)}"]`).waitFor()
+  check((await page.locator('[data-test=dropzone], [data-test=file-input]').count()) === 0, 'no upload control for a viewer')
+  check((await page.locator('table.docs input[type=checkbox]').count()) === 0, 'no bulk selection for a viewer')
+  await shot('12-library-viewer')
+  await page.locator(`tr[data-doc="${basename(PDF)}"] a`).click()
+  await page.getByRole('button', { name: 'Download original' }).waitFor()
+  check((await page.locator('[data-test=delete], [data-test=edit]').count()) === 0, 'no delete or edit for a viewer')
+  await shot('13-document-viewer', false)
+  const viewerToken = await apiLogin(VIEWER, VIEWER_PW)
+  const form = new FormData()
+  form.append('file', new Blob([readFileSync(PDF)], { type: 'application/pdf' }), 'forced.pdf')
+  const forced = await fetch(`${BASE}/api/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` }, body: form })
+  check(forced.status === 403, `a viewer's forced upload is refused with 403 (got ${forced.status})`)
+
+  step = 'no console errors or CSP violations'
+  check(problems.length === 0, problems.join('\n'))
+  log('all checks passed')
+} catch (e) {
+  console.error(`e2e failed at "${step}": ${e.message}`)
+  for (const p of problems) console.error(p)
+  await shot('failure').catch(() => {})
+  process.exitCode = 1
+} finally {
+  await context.close()
+  rmSync(profile, { recursive: true, force: true })
+}
