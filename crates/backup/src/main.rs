@@ -5,7 +5,6 @@ use aidoc_backup::restore::RestoreOptions;
 use aidoc_backup::{BackupError, Engine};
 use aidoc_common::config::{EXIT_BAD_CONFIG, EnvMap, process_env};
 use aidoc_common::main_support;
-use aidoc_common::telemetry::Telemetry;
 use aidoc_common::{Secret, Settings};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -116,23 +115,32 @@ fn one_shot(settings: Settings<BackupServiceConfig>, env: &EnvMap, command: Comm
         }
     };
     runtime.block_on(async move {
-        let telemetry = match Telemetry::init("backup", &settings.base.log, env) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("aidoc-backup: {e}");
-                return ExitCode::from(EXIT_BAD_CONFIG as u8);
-            }
-        };
-        let code = match execute(settings.service, command).await {
+        if let Err(e) = cli_logging(&settings.base.log, env) {
+            eprintln!("aidoc-backup: {e}");
+            return ExitCode::from(EXIT_BAD_CONFIG as u8);
+        }
+        match execute(settings.service, command).await {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("aidoc-backup: error: {e}");
                 ExitCode::FAILURE
             }
-        };
-        telemetry.shutdown();
-        code
+        }
     })
+}
+
+/// Logs of the one-shot commands go to stderr, so stdout holds only their results.
+fn cli_logging(log: &aidoc_common::config::LogConfig, env: &EnvMap) -> Result<(), String> {
+    use aidoc_common::config::LogFormat;
+    let directive = env.get("RUST_LOG").cloned().unwrap_or_else(|| log.level.clone());
+    let filter = tracing_subscriber::EnvFilter::try_new(&directive)
+        .map_err(|e| format!("invalid log filter {directive:?}: {e}"))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let installed = match log.format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
+    };
+    installed.map_err(|e| format!("cannot install logging: {e}"))
 }
 
 async fn execute(cfg: BackupServiceConfig, command: Command) -> Result<ExitCode, BackupError> {
