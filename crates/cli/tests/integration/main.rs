@@ -2,6 +2,7 @@
 //! PostgreSQL (and a real S3 server for the ingest tests), and `aidoc up` as
 //! a user runs it.
 
+mod backup;
 mod ingest;
 mod stack;
 mod support;

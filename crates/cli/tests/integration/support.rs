@@ -21,6 +21,8 @@ pub struct Stack {
     pub env: Vec<(String, String)>,
     /// The filesystem object store, unless the test chose S3.
     pub _storage: Option<tempfile::TempDir>,
+    /// The backup service's backup folder (its scheduler is off: tests trigger backups themselves).
+    pub _backups: tempfile::TempDir,
 }
 
 impl Stack {
@@ -58,6 +60,9 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
         env.push(("AIDOC_STORAGE__FS__ROOT".into(), dir.path().display().to_string()));
         Some(dir)
     };
+    let backups = tempfile::tempdir().expect("backups dir");
+    env.push(("AIDOC_BACKUP__SCHEDULER".into(), "false".into()));
+    env.push(("AIDOC_BACKUP__TARGET__FS__ROOT".into(), backups.path().display().to_string()));
     env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let with_env = |mut l: Launch| {
         for (k, v) in &env {
@@ -81,7 +86,7 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
         .env("AIDOC_BACKUP_URL", backup.url())
         .spawn();
     gateway.wait_ready(READY).await;
-    Stack { parser, api, indexer, backup, gateway, db, env, _storage: storage }
+    Stack { parser, api, indexer, backup, gateway, db, env, _storage: storage, _backups: backups }
 }
 
 static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
