@@ -30,8 +30,8 @@ cargo test --workspace --no-fail-fast
 
 if [ -x scripts/validate-deployment-configs.sh ] && [ "${AIDOC_SKIP_VALIDATE:-}" != 1 ]; then
   step "deployment configuration validators"
-  # Dashboards and alerts already name the auth and backup
-  # metrics; the services that export them are not built yet. The check
-  # lists them as pending instead of failing until they are.
+  # Dashboards and alerts already name the auth metrics; the service that
+  # exports them is not built yet. The check lists them as pending instead
+  # of failing until it is. (The backup metrics are exported by aidoc-backup.)
   AIDOC_METRICS_ALLOW_PENDING=1 scripts/validate-deployment-configs.sh
 fi
