@@ -178,7 +178,9 @@ impl ServiceConfig for BackupServiceConfig {
         {
             p.push("AIDOC_BACKUP__SCRATCH_DATABASE_URL: not a valid postgres:// URL".into());
         }
-        if !self.api_url.is_empty() && !(self.api_url.starts_with("http://") || self.api_url.starts_with("https://")) {
+        let api_url_ok =
+            self.api_url.is_empty() || self.api_url.starts_with("http://") || self.api_url.starts_with("https://");
+        if !api_url_ok {
             p.push("AIDOC_API_URL: must be an http:// or https:// URL".into());
         }
         let same_place = match (self.storage.backend, b.target.backend) {

@@ -277,10 +277,7 @@ fn print_list(listing: &[Listed]) {
         println!("no backups");
         return;
     }
-    println!(
-        "{:<26} {:<9} {:<21} {:>10} {:>6} {:>6}  {}",
-        "NAME", "KIND", "CREATED", "SIZE", "DOCS", "BLOBS", "STATUS"
-    );
+    println!("{:<26} {:<9} {:<21} {:>10} {:>6} {:>6}  STATUS", "NAME", "KIND", "CREATED", "SIZE", "DOCS", "BLOBS");
     for l in listing {
         let docs = l.info.as_ref().and_then(|i| i.contents.row_counts.get("catalog.documents").copied());
         println!(

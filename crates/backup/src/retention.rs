@@ -33,6 +33,9 @@ pub struct CleanupReport {
     pub duration_ms: u64,
 }
 
+/// The calendar period a time falls in (year and day, ISO week or month).
+type Period = fn(&DateTime<Utc>) -> (i32, u32);
+
 /// Decides from a listing (any order) at time `now`.
 pub fn plan(listing: &[Listed], policy: Policy, now: DateTime<Utc>) -> Plan {
     let mut complete: Vec<&Listed> = listing.iter().filter(|l| l.is_complete() && l.created_at.is_some()).collect();
@@ -44,7 +47,7 @@ pub fn plan(listing: &[Listed], policy: Policy, now: DateTime<Utc>) -> Plan {
     if let Some(i) = complete.iter().position(|l| l.status() != "failed") {
         reasons[i].push("newest not failing verification");
     }
-    let buckets: [(u32, &'static str, fn(&DateTime<Utc>) -> (i32, u32)); 3] = [
+    let buckets: [(u32, &'static str, Period); 3] = [
         (policy.keep_daily, "daily", |t| (t.year(), t.ordinal())),
         (policy.keep_weekly, "weekly", |t| (t.iso_week().year(), t.iso_week().week())),
         (policy.keep_monthly, "monthly", |t| (t.year(), t.month())),

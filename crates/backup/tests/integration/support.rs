@@ -1,7 +1,8 @@
 use aidoc_backup::Engine;
-use aidoc_backup::config::BackupServiceConfig;
+use aidoc_backup::config::{BackupConfig, BackupServiceConfig};
 use aidoc_common::Secret;
-use aidoc_storage::{Backend, ObjectStore, StorageConfig, testing::S3Server};
+use aidoc_common::db::DatabaseConfig;
+use aidoc_storage::{Backend, FsConfig, ObjectStore, StorageConfig, testing::S3Server};
 use aidoc_testkit::{TestDb, TestPostgres};
 use std::path::Path;
 
@@ -16,27 +17,25 @@ pub async fn empty_db() -> TestDb {
 }
 
 pub fn fs_storage(root: &Path) -> StorageConfig {
-    let mut c = StorageConfig::default();
-    c.backend = Backend::Fs;
-    c.fs.root = root.to_path_buf();
-    c
+    StorageConfig { backend: Backend::Fs, fs: FsConfig { root: root.to_path_buf() }, ..StorageConfig::default() }
 }
 
 pub fn s3_storage(s3: &S3Server, bucket: &str) -> StorageConfig {
-    let mut c = StorageConfig::default();
-    c.backend = Backend::S3;
-    c.s3 = s3.config(bucket);
-    c
+    StorageConfig { backend: Backend::S3, s3: s3.config(bucket), ..StorageConfig::default() }
 }
 
 pub fn config(db: &TestDb, docs: StorageConfig, target: StorageConfig, work: &Path) -> BackupServiceConfig {
-    let mut cfg = BackupServiceConfig::default();
-    cfg.database.url = Secret::new(db.url.clone());
-    cfg.storage = docs;
-    cfg.backup.target = target;
-    cfg.backup.pg_bin_dir = TestPostgres::shared().bin_dir().to_path_buf();
-    cfg.backup.work_dir = work.to_path_buf();
-    cfg
+    BackupServiceConfig {
+        database: DatabaseConfig { url: Secret::new(db.url.clone()), ..DatabaseConfig::default() },
+        storage: docs,
+        backup: BackupConfig {
+            target,
+            pg_bin_dir: TestPostgres::shared().bin_dir().to_path_buf(),
+            work_dir: work.to_path_buf(),
+            ..BackupConfig::default()
+        },
+        ..BackupServiceConfig::default()
+    }
 }
 
 pub async fn engine(cfg: BackupServiceConfig) -> Engine {
