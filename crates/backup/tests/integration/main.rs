@@ -2,6 +2,7 @@
 //! filesystem store: backups restore exactly, damage is refused before anything changes, interrupted backups are
 //! never usable, and the service schedules, reports and answers over gRPC.
 
+mod archive;
 mod interrupted;
 mod restore;
 mod service;
