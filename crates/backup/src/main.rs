@@ -49,11 +49,10 @@ enum Command {
     Restore {
         name: String,
         /// Replace a database that holds documents (drops the catalog and search schemas first).
+        /// To restore into another database than AIDOC_DATABASE__URL, set AIDOC_RESTORE_DATABASE_URL (an
+        /// environment variable only, so the password never shows in the process list).
         #[arg(long)]
         force: bool,
-        /// Restore into this database instead of AIDOC_DATABASE__URL (read from the environment only).
-        #[arg(long, env = "AIDOC_RESTORE_DATABASE_URL", hide_env_values = true)]
-        database_url: Option<String>,
     },
     /// Restore a backup into a scratch database, compare it with its manifest, and record the result.
     Verify { name: String },
@@ -119,7 +118,8 @@ fn one_shot(settings: Settings<BackupServiceConfig>, env: &EnvMap, command: Comm
             eprintln!("aidoc-backup: {e}");
             return ExitCode::from(EXIT_BAD_CONFIG as u8);
         }
-        match execute(settings.service, command).await {
+        let restore_url = env.get("AIDOC_RESTORE_DATABASE_URL").filter(|u| !u.is_empty()).cloned();
+        match execute(settings.service, command, restore_url).await {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("aidoc-backup: error: {e}");
@@ -143,13 +143,17 @@ fn cli_logging(log: &aidoc_common::config::LogConfig, env: &EnvMap) -> Result<()
     installed.map_err(|e| format!("cannot install logging: {e}"))
 }
 
-async fn execute(cfg: BackupServiceConfig, command: Command) -> Result<ExitCode, BackupError> {
+async fn execute(
+    cfg: BackupServiceConfig,
+    command: Command,
+    restore_url: Option<String>,
+) -> Result<ExitCode, BackupError> {
     let engine = Engine::open(cfg).await?;
     match command {
         Command::Backup { json, no_cleanup } => backup(&engine, BackupKind::Database, json, no_cleanup).await,
         Command::Full { json, no_cleanup } => backup(&engine, BackupKind::Full, json, no_cleanup).await,
-        Command::Restore { name, force, database_url } => {
-            let opts = RestoreOptions { force, database_url: database_url.map(Secret::new) };
+        Command::Restore { name, force } => {
+            let opts = RestoreOptions { force, database_url: restore_url.map(Secret::new) };
             let r = engine.restore(&name, &opts).await?;
             println!(
                 "restored {} ({}) into database {} in {:.1} s",
