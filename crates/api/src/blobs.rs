@@ -5,7 +5,10 @@
 //! or version refers to the blob, and while it lasts no document can be
 //! created on that blob: both sides take the same advisory lock of the key in
 //! their transaction. So an object is never removed under a document, even
-//! when an upload of the same bytes races a delete. A claim the caller never
+//! when an upload of the same bytes races a delete (a removal finished just
+//! before the upload registers its document is caught by the gateway, which
+//! looks for the object once the document exists and takes the document back
+//! when it is gone). A claim the caller never
 //! finishes (it crashed) expires and is taken over by a sweeper.
 
 use crate::db::Failure;

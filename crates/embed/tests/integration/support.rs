@@ -60,9 +60,8 @@ impl MockServer {
                 let Ok((stream, _)) = listener.accept() else {
                     return;
                 };
-                if let Some(request) = serve_one(stream, &handler) {
-                    log.lock().unwrap().push(request);
-                }
+                // Recorded before the reply is written, so a client that has its answer finds its request here.
+                serve_one(stream, &handler, &|request| log.lock().unwrap().push(request));
             }
         });
         Self { base_url, seen, thread: Some(thread) }
@@ -83,7 +82,7 @@ impl Drop for MockServer {
     }
 }
 
-fn serve_one(stream: TcpStream, handler: &Handler) -> Option<Seen> {
+fn serve_one(stream: TcpStream, handler: &Handler, record: &dyn Fn(Seen)) -> Option<()> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line).ok()?;
@@ -107,6 +106,7 @@ fn serve_one(stream: TcpStream, handler: &Handler) -> Option<Seen> {
     reader.read_exact(&mut body).ok()?;
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     let (status, reply) = handler(&body);
+    record(Seen { request_line: request_line.trim_end().to_string(), headers, body });
     let mut stream = stream;
     let _ = write!(
         stream,
@@ -114,5 +114,5 @@ fn serve_one(stream: TcpStream, handler: &Handler) -> Option<Seen> {
         reply.len()
     );
     let _ = stream.flush();
-    Some(Seen { request_line: request_line.trim_end().to_string(), headers, body })
+    Some(())
 }

@@ -206,6 +206,14 @@ async fn upload(
         match r {
             Ok(r) => {
                 let r = r.into_inner();
+                if r.created
+                    && let Some(e) = vanished(&state, &actor, f, r.document.as_ref()).await
+                {
+                    results
+                        .push(json!({ "file_name": f.file_name, "error": { "code": e.code, "message": e.message } }));
+                    first_error.get_or_insert(e);
+                    continue;
+                }
                 if r.created {
                     metrics::counter!(crate::metrics::UPLOADS_TOTAL, "outcome" => "created").increment(1);
                     metrics::counter!(crate::metrics::UPLOAD_BYTES_TOTAL).increment(f.blob.size);
@@ -229,6 +237,46 @@ async fn upload(
         return Err(e);
     }
     Ok(HttpResponse::Accepted().json(json!({ "items": results })))
+}
+
+/// Checks, once the document is registered, that its blob is still there.
+///
+/// A concurrent removal that was claimed and finished between this upload
+/// finding the bytes already stored and registering them could have taken
+/// the object; from the moment the document exists no new removal can be
+/// claimed, so one look now settles it. When the object is gone the document
+/// is taken back and the caller is asked to upload again.
+async fn vanished(state: &AppState, actor: &api::Actor, f: &Stored, doc: Option<&api::Document>) -> Option<ApiError> {
+    match state.store.head(&f.blob.key).await {
+        Ok(Some(_)) => None,
+        Err(e) => {
+            // Cannot tell; the document stays (re-index reports a missing blob if it is gone).
+            tracing::warn!(key = %f.blob.key, error = %e, "could not confirm an upload's blob");
+            None
+        }
+        Ok(None) => {
+            tracing::warn!(key = %f.blob.key, "an upload's blob was removed by a concurrent delete");
+            if let Some(doc) = doc {
+                let taken_back = catalog(state)
+                    .delete_document(api::DeleteDocumentRequest { actor: Some(actor.clone()), id: doc.id.clone() })
+                    .await;
+                match taken_back {
+                    Ok(r) => {
+                        for d in &r.into_inner().deletions {
+                            crate::blobs::remove(state, d).await;
+                        }
+                    }
+                    Err(s) => {
+                        tracing::error!(document = %doc.id, error = %s.message(), "could not take back a document without its file")
+                    }
+                }
+            }
+            Some(ApiError::new(
+                ErrorCode::Conflict,
+                format!("{}: the stored file was removed by a concurrent delete; upload it again", f.file_name),
+            ))
+        }
+    }
 }
 
 /// Removes blobs stored by this request that no document refers to (the api
