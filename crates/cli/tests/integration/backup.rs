@@ -126,7 +126,7 @@ async fn a_full_backup_brings_back_every_document_chunk_and_blob_and_the_same_se
     let mut t = Ingest::start(&[]).await;
     let docs_bucket = t.s3.store("aidoc").await;
 
-    let http = reqwest::Client::new();
+    let http = t.stack.client(Duration::from_secs(60));
     let ops: Value = http
         .post(t.url("/api/v1/categories"))
         .json(&json!({ "name": "Ops" }))
