@@ -53,3 +53,9 @@ bench-search:
 bench-ingest:
     cargo build --release --workspace --bins
     cargo bench -p aidoc-cli --bench ingest
+
+# Backup and restore times and sizes for the indexed shared corpus (database, full, verify, restore onto an empty
+# system; S3 target). pg_dump/pg_restore and I/O dominate, so it runs on the dev build the tests use.
+bench-backup:
+    cargo build --bins -p aidoc-gateway -p aidoc-api -p aidoc-indexer -p aidoc-parser -p aidoc-backup
+    cargo bench --profile dev -p aidoc-cli --bench backup

@@ -41,8 +41,5 @@ cargo test --workspace --no-fail-fast
 
 if [ -x scripts/validate-deployment-configs.sh ] && [ "${AIDOC_SKIP_VALIDATE:-}" != 1 ]; then
   step "deployment configuration validators"
-  # Dashboards and alerts already name the backup metrics; the backup
-  # service does not export them yet. The check lists them as pending
-  # instead of failing until it does.
-  AIDOC_METRICS_ALLOW_PENDING=1 scripts/validate-deployment-configs.sh
+  scripts/validate-deployment-configs.sh
 fi

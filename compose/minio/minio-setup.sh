@@ -6,7 +6,7 @@ set -eu
 : "${MINIO_ROOT_USER:?}" "${MINIO_ROOT_PASSWORD:?}"
 : "${AIDOC_STORAGE__S3__ACCESS_KEY:?}" "${AIDOC_STORAGE__S3__SECRET_KEY:?}"
 documents="${AIDOC_STORAGE__S3__BUCKET:-aidoc-documents}"
-backups="${AIDOC_BACKUP__BUCKET:-aidoc-backups}"
+backups="${AIDOC_BACKUP__TARGET__S3__BUCKET:-aidoc-backups}"
 
 mc alias set aidoc "${MINIO_URL:-http://minio:9000}" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null
 mc mb --ignore-existing "aidoc/$documents"

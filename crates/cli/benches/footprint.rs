@@ -39,11 +39,18 @@ async fn main() {
         ("search", aidoc_indexer::migrations::MIGRATIONS),
     ])
     .await;
+    // The backup service writes nowhere near the checkout, and its schedule stays off.
+    let backups_dir = tempfile::tempdir().expect("backups dir");
+    let backups = backups_dir.path().display().to_string();
     // Peers the indexer and the gateway check before they call themselves ready.
     let mut peers = Vec::new();
     for name in ["parser", "api", "backup"] {
-        let mut p =
-            Launch::new(name).env("AIDOC_DATABASE__URL", db.url.clone()).env("AIDOC_LOG__LEVEL", "warn").spawn();
+        let mut p = Launch::new(name)
+            .env("AIDOC_DATABASE__URL", db.url.clone())
+            .env("AIDOC_LOG__LEVEL", "warn")
+            .env("AIDOC_BACKUP__SCHEDULER", "false")
+            .env("AIDOC_BACKUP__TARGET__FS__ROOT", backups.clone())
+            .spawn();
         p.wait_ready(Duration::from_secs(30)).await;
         peers.push(p);
     }
@@ -72,6 +79,8 @@ async fn main() {
                 .env("AIDOC_PARSER_URL", peers[0].url())
                 .env("AIDOC_BACKUP_URL", peers[2].url())
                 .env("AIDOC_INDEXER_URL", indexer_peer.url())
+                .env("AIDOC_BACKUP__SCHEDULER", "false")
+                .env("AIDOC_BACKUP__TARGET__FS__ROOT", backups.clone())
                 .env("AIDOC_LOG__LEVEL", "warn");
             let mut p = launch.spawn();
             let Some(t) = wait_ready(p.admin_addr, Duration::from_secs(30)).await else {

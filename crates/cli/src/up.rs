@@ -213,7 +213,8 @@ pub async fn up(args: UpArgs) -> Result<(), UpError> {
     ensure_model(&models).await?;
 
     let web_dir = ensure_web().await;
-    let result = run_services(&args, &data, &bins, &database_url, &models, web_dir.as_deref()).await;
+    let pg_bin = embedded.as_ref().map(|pg| pg.bin_dir.clone());
+    let result = run_services(&args, &data, &bins, &database_url, &models, web_dir.as_deref(), pg_bin.as_deref()).await;
     if let Some(pg) = embedded {
         match tokio::task::spawn_blocking(move || pg.stop()).await {
             Ok(Ok(())) => eprintln!("postgres stopped"),
@@ -304,6 +305,7 @@ async fn run_services(
     database_url: &str,
     models: &Path,
     web_dir: Option<&Path>,
+    pg_bin: Option<&Path>,
 ) -> Result<(), UpError> {
     let p = ports(args)?;
     let url = |svc: &str| format!("http://127.0.0.1:{}", lookup(&p.grpc, svc));
@@ -325,7 +327,18 @@ async fn run_services(
         ("AIDOC_STORAGE__FS__ROOT".into(), data.join("storage").display().to_string()),
         ("AIDOC_EMBEDDING__MODEL_DIR".into(), models.display().to_string()),
         ("AIDOC_SHUTDOWN_GRACE".into(), "10s".into()),
+        // Backups of the local library go to the data folder; `aidoc-backup full` makes one on demand.
+        ("AIDOC_BACKUP__TARGET__BACKEND".into(), "fs".into()),
+        ("AIDOC_BACKUP__TARGET__FS__ROOT".into(), data.join("backups").display().to_string()),
     ];
+    // The nightly schedule is off locally unless the operator turns it on (AIDOC_BACKUP__SCHEDULER=true).
+    if std::env::var_os("AIDOC_BACKUP__SCHEDULER").is_none() {
+        common_env.push(("AIDOC_BACKUP__SCHEDULER".into(), "false".into()));
+    }
+    // pg_dump/pg_restore of the embedded server's own version.
+    if let Some(bin) = pg_bin {
+        common_env.push(("AIDOC_BACKUP__PG_BIN_DIR".into(), bin.display().to_string()));
+    }
     // The services read everything from their own environment: keep the
     // operator's AIDOC_/OTEL_ settings, ours win where both are set.
     for (k, v) in std::env::vars() {

@@ -86,6 +86,14 @@ gateway:
 {{- index $map . -}}
 {{- end -}}
 
+{{/* The backups bucket is on the same S3 service as the documents, with the same credentials. */}}
+{{- define "aidoc.backupTargetEnv" -}}
+- name: AIDOC_BACKUP__TARGET__S3__ACCESS_KEY_FILE
+  value: /run/secrets/aidoc/storage-access-key
+- name: AIDOC_BACKUP__TARGET__S3__SECRET_KEY_FILE
+  value: /run/secrets/aidoc/storage-secret-key
+{{- end -}}
+
 {{/* Secret volume with only the given keys: (dict "ctx" $ "keys" (list ...)). */}}
 {{- define "aidoc.secretVolume" -}}
 - name: secrets

@@ -3,6 +3,7 @@
 //! a user runs it.
 
 mod auth;
+mod backup;
 mod ingest;
 mod mcp;
 mod stack;

@@ -31,6 +31,8 @@ pub struct Stack {
     /// A `read`+`write` key of the first admin, for tests and benches that
     /// outlive an access token.
     pub api_key: String,
+    /// The backup service's backup folder (its scheduler is off: tests trigger backups themselves).
+    pub _backups: tempfile::TempDir,
 }
 
 impl Stack {
@@ -85,6 +87,9 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
         env.push(("AIDOC_STORAGE__FS__ROOT".into(), dir.path().display().to_string()));
         Some(dir)
     };
+    let backups = tempfile::tempdir().expect("backups dir");
+    env.push(("AIDOC_BACKUP__SCHEDULER".into(), "false".into()));
+    env.push(("AIDOC_BACKUP__TARGET__FS__ROOT".into(), backups.path().display().to_string()));
     for (k, v) in extra_env {
         env.retain(|(ek, _)| ek != k);
         env.push((k.to_string(), v.to_string()));
@@ -117,7 +122,7 @@ pub async fn start_stack(extra_env: &[(&str, &str)]) -> Stack {
         .expect("the first admin signs in")
         .to_owned();
     let api_key = create_key(&base, &admin_token, "test stack", &["read", "write"]).await;
-    Stack { parser, api, indexer, backup, gateway, db, env, _storage: storage, admin_token, api_key }
+    Stack { parser, api, indexer, backup, gateway, db, env, _storage: storage, _backups: backups, admin_token, api_key }
 }
 
 /// Signs in; returns the token answer (panics unless 200).
