@@ -14,6 +14,7 @@ pub mod error;
 pub mod headers;
 pub mod metrics;
 pub mod observe;
+pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
 pub mod sniff;
@@ -64,16 +65,7 @@ pub fn create_app(
         .wrap(actix_web::middleware::from_fn(auth::middleware::authenticate))
         .wrap(actix_web::middleware::from_fn(headers::cors_and_security_headers))
         .wrap(actix_web::middleware::from_fn(observe::observe))
-        .configure(routes::health::configure)
-        .configure(routes::auth::configure)
-        .configure(routes::users::configure)
-        .configure(routes::keys::configure)
-        .configure(routes::audit::configure)
-        .configure(routes::system::configure)
-        .configure(routes::documents::configure)
-        .configure(routes::search::configure)
-        .configure(routes::categories::configure)
-        .configure(routes::jobs::configure)
+        .configure(routes::configure)
         .default_service(web::to(not_found))
 }
 

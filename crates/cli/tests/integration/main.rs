@@ -4,6 +4,7 @@
 
 mod auth;
 mod ingest;
+mod openapi;
 mod stack;
 mod support;
 mod up;
