@@ -71,11 +71,8 @@ pub async fn cors_and_security_headers(
         // The API's UI runs its own scripts and styles: a policy of its own
         // (only where a policy is configured at all).
         let docs_csp = crate::openapi::DOCS_CSP.to_owned();
-        let csp = if docs_page && !sh.content_security_policy.is_empty() {
-            &docs_csp
-        } else {
-            &sh.content_security_policy
-        };
+        let csp =
+            if docs_page && !sh.content_security_policy.is_empty() { &docs_csp } else { &sh.content_security_policy };
         for (name, value) in [
             (header::CONTENT_SECURITY_POLICY, csp),
             (header::X_FRAME_OPTIONS, &sh.frame_options),

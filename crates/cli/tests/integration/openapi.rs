@@ -26,9 +26,12 @@ const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_co
     response_schema_conformance,response_headers_conformance";
 
 /// Runs schemathesis over the operations `filters` leave, with `header`.
-fn fuzz(st: &Path, base: &str, header: &str, filters: &[&str], report: &Path) {
+fn fuzz(st: &Path, base: &str, header: &str, filters: &[&str], max_seconds: u32, report: &Path) {
     let started = Instant::now();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/schemathesis.toml");
     let out = Command::new(st)
+        .arg("--config-file")
+        .arg(config)
         .arg("run")
         .arg(format!("{base}/api/openapi.json"))
         .args(["--url", base])
@@ -39,7 +42,7 @@ fn fuzz(st: &Path, base: &str, header: &str, filters: &[&str], report: &Path) {
         .args(["--workers", "2"])
         .args(["--seed", "7"])
         .args(["--request-timeout", "20"])
-        .args(["--max-time", "240"])
+        .args(["--max-time", &max_seconds.to_string()])
         .args(["--no-color", "--continue-on-failure"])
         .arg("--report-junit-path")
         .arg(report)
@@ -49,11 +52,7 @@ fn fuzz(st: &Path, base: &str, header: &str, filters: &[&str], report: &Path) {
         .expect("run schemathesis");
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprintln!("schemathesis ({:.0} s):\n{stdout}", started.elapsed().as_secs_f64());
-    assert!(
-        out.status.success(),
-        "schemathesis found problems:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "schemathesis found problems:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -99,7 +98,7 @@ async fn the_served_document_is_the_committed_one_and_schemathesis_finds_nothing
     // manage accounts, so those operations answer 403 here and are fuzzed
     // again below with a session.
     let key = create_key(&base, &stack.admin_token, "schemathesis", &["read", "write"]).await;
-    fuzz(&st, &base, &format!("X-API-Key: {key}"), &[], &reports.path().join("key.xml"));
+    fuzz(&st, &base, &format!("X-API-Key: {key}"), &[], 150, &reports.path().join("key.xml"));
 
     // Administration and account operations with the admin's session, except
     // signing out and changing the own password (either would end the
@@ -108,12 +107,8 @@ async fn the_served_document_is_the_committed_one_and_schemathesis_finds_nothing
         &st,
         &base,
         &format!("Authorization: Bearer {}", stack.admin_token),
-        &[
-            "--include-path-regex",
-            "^/api/v1/(users|keys|audit|auth/me)",
-            "--exclude-operation-id",
-            "update_me",
-        ],
+        &["--include-path-regex", "^/api/v1/(users|keys|audit|auth/me)", "--exclude-operation-id", "update_me"],
+        60,
         &reports.path().join("session.xml"),
     );
 }

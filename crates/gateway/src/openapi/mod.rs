@@ -143,7 +143,10 @@ fn served() -> &'static str {
     responses((status = 200, description = "The OpenAPI 3.1 document of this API.", content_type = "application/json", body = Object)),
 )]
 pub async fn serve_spec() -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-cache")).content_type("application/json").body(served())
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .content_type("application/json")
+        .body(served())
 }
 
 async fn docs_redirect() -> HttpResponse {

@@ -92,8 +92,9 @@ async fn registered_patterns() -> BTreeSet<String> {
     async fn dump(req: HttpRequest) -> HttpResponse {
         HttpResponse::Ok().body(format!("{:?}", req.resource_map()))
     }
-    let app = atest::init_service(App::new().configure(routes::configure).route("/__resource_map", web::get().to(dump)))
-        .await;
+    let app =
+        atest::init_service(App::new().configure(routes::configure).route("/__resource_map", web::get().to(dump)))
+            .await;
     let body = atest::call_and_read_body(&app, atest::TestRequest::get().uri("/__resource_map").to_request()).await;
     let text = String::from_utf8(body.to_vec()).expect("utf-8");
     let mut patterns = BTreeSet::new();
@@ -131,8 +132,9 @@ async fn every_registered_route_is_documented() {
     for path in &documented {
         let uri = path.replace("{id}", "x");
         for method in [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
-            let resp = atest::call_service(&app, atest::TestRequest::default().method(method.clone()).uri(&uri).to_request())
-                .await;
+            let resp =
+                atest::call_service(&app, atest::TestRequest::default().method(method.clone()).uri(&uri).to_request())
+                    .await;
             let served = resp.status() != StatusCode::METHOD_NOT_ALLOWED && resp.status() != StatusCode::NOT_FOUND;
             let in_doc = doc["paths"][path].get(method.as_str().to_lowercase()).is_some();
             assert_eq!(served, in_doc, "{method} {path}: answered {} but documented: {in_doc}", resp.status());

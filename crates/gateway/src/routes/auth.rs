@@ -74,7 +74,11 @@ fn refresh_ttl_seconds(state: &AppState) -> u32 {
         (status = 401, description = "Wrong user name or password, or the account is disabled (`invalid_credentials`).", body = ErrorBody),
         (status = 429, description = "Too many attempts (`rate_limited`); `Retry-After` says when to try again.", body = ErrorBody),
     ))]
-pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginBody>) -> ApiResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginBody>,
+) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let actor = anonymous_actor(&req);
     // Throttle guesses per address and account name before any work.

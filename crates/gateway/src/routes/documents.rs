@@ -4,6 +4,7 @@
 use super::catalog;
 use crate::auth::{Reader, Writer};
 use crate::dto;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::sniff;
 use crate::state::AppState;
@@ -18,7 +19,6 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use crate::error::ErrorBody;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/documents").route(web::post().to(upload)).route(web::get().to(list)))

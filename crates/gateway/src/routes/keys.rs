@@ -85,7 +85,8 @@ pub async fn create(
         })
         .await?
         .into_inner();
-    let key = r.key.map(dto::ApiKey::from).ok_or_else(|| ApiError::new(ErrorCode::Internal, "the api returned no key"))?;
+    let key =
+        r.key.map(dto::ApiKey::from).ok_or_else(|| ApiError::new(ErrorCode::Internal, "the api returned no key"))?;
     Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(dto::CreatedKey {
         key,
         secret: r.secret,

@@ -12,8 +12,8 @@ pub mod system;
 pub mod users;
 
 use crate::state::AppState;
-use actix_web::web;
 use actix_web::HttpRequest;
+use actix_web::web;
 use aidoc_common::client::TracedChannel;
 use aidoc_proto::api::v1 as api;
 use aidoc_proto::api::v1::catalog_service_client::CatalogServiceClient;

@@ -159,7 +159,11 @@ pub async fn search_get(state: web::Data<AppState>, _: Reader, q: web::Query<Sea
 /// Searches chunks; the query and filters as a JSON body.
 #[utoipa::path(post, path = "/api/v1/search", tag = "search", request_body = SearchBody,
     responses((status = 200, description = "One page of hits.", body = dto::SearchResults)))]
-pub async fn search_post(state: web::Data<AppState>, _: Reader, body: web::Json<SearchBody>) -> ApiResult<HttpResponse> {
+pub async fn search_post(
+    state: web::Data<AppState>,
+    _: Reader,
+    body: web::Json<SearchBody>,
+) -> ApiResult<HttpResponse> {
     run(&state, body.into_inner()).await
 }
 

@@ -6,9 +6,9 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use aidoc_common::client::TracedChannel;
 use serde::Serialize;
-use utoipa::ToSchema;
 use std::time::{Duration, Instant};
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+use utoipa::ToSchema;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/system/status", web::get().to(status));

@@ -3,6 +3,7 @@
 use super::identity;
 use crate::auth::{Admin, Role};
 use crate::dto;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,7 +11,6 @@ use aidoc_proto::ErrorCode;
 use aidoc_proto::api::v1 as api;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use crate::error::ErrorBody;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/users").route(web::get().to(list)).route(web::post().to(create)))
