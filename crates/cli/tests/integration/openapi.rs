@@ -91,6 +91,28 @@ async fn the_served_document_is_the_committed_one_and_schemathesis_finds_nothing
     let other = http.get(format!("{base}/api/openapi.json")).send().await.expect("spec");
     assert_eq!(other.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
 
+    // Found by schemathesis: text with NUL is the caller's mistake (400), and
+    // a sign-in with it is simply a wrong sign-in (401), not a server error.
+    let with_key = stack.client(std::time::Duration::from_secs(20));
+    let resp = with_key
+        .post(format!("{base}/api/v1/categories"))
+        .json(&serde_json::json!({ "name": "nul", "description": "a\u{0}b" }))
+        .send()
+        .await
+        .expect("create category");
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.expect("error body");
+    assert_eq!(body["code"], "invalid_argument", "{body}");
+    let resp = with_key.get(format!("{base}/api/v1/tags?prefix=%00")).send().await.expect("tags");
+    assert_eq!(resp.status(), 400);
+    let resp = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "username": "ad\u{0}min", "password": "x" }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(resp.status(), 401);
+
     let st = schemathesis();
     let reports = tempfile::tempdir().expect("report dir");
 

@@ -109,6 +109,16 @@ async fn run(state: &AppState, body: SearchBody) -> ApiResult<HttpResponse> {
         return Err(ApiError::new(ErrorCode::InvalidArgument, "limit is at most 100"));
     }
     let f = body.filters;
+    // The index stores text without NUL; such input matches nothing and is refused.
+    let texts = [&body.query]
+        .into_iter()
+        .chain(body.cursor.as_ref())
+        .chain(f.created_after.as_ref())
+        .chain(f.created_before.as_ref())
+        .chain(f.category_ids.iter().chain(&f.tags).chain(&f.document_ids).chain(&f.languages));
+    if texts.into_iter().any(|t| t.contains('\0')) {
+        return Err(ApiError::new(ErrorCode::InvalidArgument, "text must not contain NUL (\\0) characters"));
+    }
     let resp = super::indexer(state)
         .search(idx::SearchRequest {
             query: body.query,
