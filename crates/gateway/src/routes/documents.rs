@@ -115,6 +115,7 @@ async fn store_field(
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, description = "Stored and queued for ingest; one item per file (a batch may hold refused files).", body = UploadResults),
+        (status = 404, description = "`category_id` names no category (`not_found`).", body = ErrorBody),
         (status = 409, description = "The stored file was removed by a concurrent delete; upload again (`conflict`).", body = ErrorBody),
         (status = 415, description = "No file of the request is a supported format (`unsupported_format`).", body = ErrorBody),
     ))]
