@@ -44,6 +44,8 @@ fn fuzz(st: &Path, base: &str, header: &str, filters: &[&str], max_seconds: u32,
         .args(["--request-timeout", "20"])
         .args(["--max-time", &max_seconds.to_string()])
         .args(["--no-color", "--continue-on-failure"])
+        // Its example cache stays with the reports, out of the checkout.
+        .current_dir(report.parent().expect("report dir"))
         .arg("--report-junit-path")
         .arg(report)
         .args(filters)
