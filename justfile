@@ -15,6 +15,11 @@ test:
 fmt:
     cargo fmt --all
 
+# Regenerate docs/openapi.json, the OpenAPI document of the REST API, from the code.
+openapi:
+    cargo run --quiet -p aidoc-gateway -- openapi > docs/openapi.json.new
+    mv docs/openapi.json.new docs/openapi.json
+
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings

@@ -122,6 +122,13 @@ pub fn db_status(e: DieselError) -> tonic::Status {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
             ErrorCode::Unavailable.status("the database connection was closed")
         }
+        // PostgreSQL text cannot hold NUL: a caller's input, not a failure.
+        DieselError::DatabaseError(_, info)
+            if info.message().contains("invalid byte sequence")
+                || info.message().contains("unsupported Unicode escape sequence") =>
+        {
+            ErrorCode::InvalidArgument.status("text must not contain NUL (\\0) characters")
+        }
         DieselError::DatabaseError(_, info) if info.message().contains("statement timeout") => {
             ErrorCode::Timeout.status("the database query timed out")
         }

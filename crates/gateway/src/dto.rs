@@ -3,6 +3,7 @@
 use aidoc_proto::api::v1 as api;
 use aidoc_proto::indexer::v1 as idx;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 fn none_if_empty(s: String) -> Option<String> {
     if s.is_empty() { None } else { Some(s) }
@@ -30,13 +31,13 @@ pub fn parse_status(s: &str) -> Option<api::DocumentStatus> {
     })
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Failure {
     pub code: String,
     pub message: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Document {
     pub id: String,
     pub title: String,
@@ -46,7 +47,9 @@ pub struct Document {
     pub sha256: String,
     pub category_id: Option<String>,
     pub tags: Vec<String>,
+    #[schema(value_type = DocumentStatus)]
     pub status: String,
+    /// Why ingest failed (`status` is `failed`).
     pub failure: Option<Failure>,
     pub page_count: u32,
     pub chunk_count: u32,
@@ -88,13 +91,22 @@ impl From<api::Document> for Document {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+/// Every list: the items, and the cursor of the next page (`null` on the
+/// last page, and always for lists that fit in one page).
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+impl<T> Page<T> {
+    /// A list answered in one page.
+    pub fn whole(items: Vec<T>) -> Self {
+        Page { items, next_cursor: None }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Version {
     pub version: u32,
     pub sha256: String,
@@ -117,7 +129,7 @@ impl From<api::DocumentVersion> for Version {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Category {
     pub id: String,
     pub name: String,
@@ -140,16 +152,17 @@ impl From<api::Category> for Category {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Tag {
     pub name: String,
     pub document_count: u64,
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Job {
     pub id: String,
     pub document_id: String,
+    #[schema(value_type = JobStateName)]
     pub state: String,
     pub attempts: u32,
     pub max_attempts: u32,
@@ -194,7 +207,7 @@ impl From<api::Job> for Job {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct QueueStats {
     pub queued: u64,
     pub running: u64,
@@ -203,7 +216,7 @@ pub struct QueueStats {
     pub oldest_queued_age_seconds: f64,
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct SearchHit {
     pub chunk_id: String,
     pub document_id: String,
@@ -237,15 +250,17 @@ impl From<idx::SearchHit> for SearchHit {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct SearchResults {
+    /// The mode that ran.
+    #[schema(value_type = SearchMode)]
     pub mode: String,
     pub hits: Vec<SearchHit>,
     pub next_cursor: Option<String>,
     pub took_ms: u64,
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Chunk {
     pub chunk_id: String,
     pub document_id: String,
@@ -274,7 +289,7 @@ impl From<idx::Chunk> for Chunk {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct ChunkWithContext {
     pub chunk: Chunk,
     pub before: Vec<Chunk>,
@@ -282,7 +297,7 @@ pub struct ChunkWithContext {
     pub document_title: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct ChunkList {
     pub items: Vec<Chunk>,
     pub total_chunks: u32,
@@ -290,7 +305,7 @@ pub struct ChunkList {
 }
 
 /// One entry of a document's structure.
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct OutlineEntry {
     pub title: String,
     /// 1 = top level.
@@ -302,10 +317,11 @@ pub struct OutlineEntry {
 }
 
 /// `GET /api/v1/documents/{id}/outline`.
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Outline {
     /// `bookmarks` (the file's own outline), `headings` (found in the text),
     /// or `none` (not indexed yet).
+    #[schema(value_type = OutlineSource)]
     pub source: String,
     pub entries: Vec<OutlineEntry>,
     pub total_chunks: u32,
@@ -341,11 +357,12 @@ pub fn role_name(r: i32) -> &'static str {
     crate::auth::Role::from_proto(r).map(|r| r.as_str()).unwrap_or("unknown")
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct User {
     pub id: String,
     pub username: String,
     pub display_name: String,
+    #[schema(value_type = RoleName)]
     pub role: String,
     pub disabled: bool,
     pub created_at: String,
@@ -376,12 +393,13 @@ pub fn scope_name(s: i32) -> &'static str {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct ApiKey {
     pub id: String,
     pub name: String,
     /// The key's first characters, to recognise it.
     pub prefix: String,
+    #[schema(value_type = Vec<ScopeName>)]
     pub scopes: Vec<String>,
     pub user_id: String,
     pub created_at: String,
@@ -406,7 +424,7 @@ impl From<api::ApiKey> for ApiKey {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct AuditEvent {
     pub id: String,
     pub at: String,
@@ -418,6 +436,7 @@ pub struct AuditEvent {
     pub target_type: String,
     pub target_id: String,
     pub success: bool,
+    /// Free-form JSON about the event (`null` when there is none).
     pub details: serde_json::Value,
 }
 
@@ -440,7 +459,7 @@ impl From<api::AuditEvent> for AuditEvent {
 }
 
 /// The answer to a sign-in or a refresh.
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct Tokens {
     pub access_token: String,
     pub token_type: String,
@@ -449,4 +468,123 @@ pub struct Tokens {
     pub refresh_token: String,
     pub refresh_expires_at: String,
     pub user: User,
+}
+
+/// A document's ingest state.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum DocumentStatus {
+    Queued,
+    Parsing,
+    Indexing,
+    Ready,
+    Failed,
+    Unknown,
+}
+
+/// An ingest job's state.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum JobStateName {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Unknown,
+}
+
+/// How a search ranks: `hybrid` (default), `keyword` or `semantic`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum SearchMode {
+    Hybrid,
+    Keyword,
+    Semantic,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum OutlineSource {
+    Bookmarks,
+    Headings,
+    None,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RoleName {
+    Admin,
+    Editor,
+    Viewer,
+    Unknown,
+}
+
+/// `read`, or `write` (which includes read).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ScopeName {
+    Read,
+    Write,
+    Unknown,
+}
+
+/// One file of an upload: stored (new or a duplicate of an existing
+/// document), or refused with the reason.
+#[derive(Debug, Serialize, Clone, PartialEq, ToSchema)]
+#[serde(untagged)]
+pub enum UploadItem {
+    Stored {
+        file_name: String,
+        /// `false` when the same bytes were already stored: `document` is the existing one.
+        created: bool,
+        document: Document,
+    },
+    Refused {
+        file_name: String,
+        error: ItemError,
+    },
+}
+
+/// Why one item of a batch failed; `code` as in the error body.
+#[derive(Debug, Serialize, Clone, PartialEq, ToSchema)]
+pub struct ItemError {
+    #[schema(value_type = crate::openapi::ErrorCodeName)]
+    pub code: aidoc_proto::ErrorCode,
+    pub message: String,
+}
+
+/// The answer to creating an API key: the only time its secret is shown.
+#[derive(Debug, Serialize, Clone, PartialEq, ToSchema)]
+pub struct CreatedKey {
+    pub key: ApiKey,
+    /// The key itself (`aidoc_…`): send it as `X-API-Key` or `Authorization: Bearer`.
+    pub secret: String,
+    pub note: String,
+}
+
+/// How the caller authenticated.
+#[derive(Debug, Serialize, Clone, PartialEq, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Credentials {
+    Session {
+        session_id: String,
+    },
+    ApiKey {
+        key_id: String,
+        #[schema(value_type = Vec<ScopeName>)]
+        scopes: Vec<String>,
+    },
+}
+
+/// `GET /api/v1/auth/me`: the caller's account and credentials.
+#[derive(Debug, Serialize, Clone, PartialEq, ToSchema)]
+pub struct Me {
+    pub user: User,
+    pub via: Credentials,
 }

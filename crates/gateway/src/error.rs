@@ -7,9 +7,12 @@ use aidoc_proto::ErrorCode;
 use serde::Serialize;
 use std::fmt;
 
-#[derive(Debug, Clone, Serialize)]
+/// The body of every error answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
+    #[schema(value_type = crate::openapi::ErrorCodeName)]
     pub code: ErrorCode,
+    /// For people; may change between versions.
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,

@@ -39,6 +39,7 @@ pub async fn cors_and_security_headers(
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
     let ui = crate::ui::is_ui_path(req.path());
+    let docs_page = req.path().starts_with(crate::openapi::DOCS_PATH);
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let allow = origin.as_deref().and_then(|o| allowed_origin(&state.config.gateway.cors_origins, o));
     let preflight = req.method() == Method::OPTIONS
@@ -70,11 +71,18 @@ pub async fn cors_and_security_headers(
     let sh = &state.config.security_headers;
     if sh.enabled {
         h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        // The API's UI runs its own scripts and styles: a policy of its own
+        // (only where a policy is configured at all).
+        let docs_csp = crate::openapi::DOCS_CSP.to_owned();
+        let csp = if docs_page && !sh.content_security_policy.is_empty() {
+            &docs_csp
+        } else if ui {
+            &sh.web_content_security_policy
+        } else {
+            &sh.content_security_policy
+        };
         for (name, value) in [
-            (
-                header::CONTENT_SECURITY_POLICY,
-                if ui { &sh.web_content_security_policy } else { &sh.content_security_policy },
-            ),
+            (header::CONTENT_SECURITY_POLICY, csp),
             (header::X_FRAME_OPTIONS, &sh.frame_options),
             (header::REFERRER_POLICY, &sh.referrer_policy),
         ] {

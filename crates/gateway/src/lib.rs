@@ -15,6 +15,7 @@ pub mod headers;
 pub mod mcp;
 pub mod metrics;
 pub mod observe;
+pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
 pub mod sniff;
@@ -66,16 +67,7 @@ pub fn create_app(
         .wrap(actix_web::middleware::from_fn(auth::middleware::authenticate))
         .wrap(actix_web::middleware::from_fn(headers::cors_and_security_headers))
         .wrap(actix_web::middleware::from_fn(observe::observe))
-        .configure(routes::health::configure)
-        .configure(routes::auth::configure)
-        .configure(routes::users::configure)
-        .configure(routes::keys::configure)
-        .configure(routes::audit::configure)
-        .configure(routes::system::configure)
-        .configure(routes::documents::configure)
-        .configure(routes::search::configure)
-        .configure(routes::categories::configure)
-        .configure(routes::jobs::configure)
+        .configure(routes::configure)
         .configure(mcp::configure)
         .default_service(web::to(crate::ui::fallback))
 }

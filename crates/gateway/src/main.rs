@@ -18,6 +18,8 @@ enum Command {
     Serve,
     /// Exit 0 when the running service reports ready, 1 otherwise.
     Healthcheck,
+    /// Print the OpenAPI document of the REST API (what `docs/openapi.json` holds).
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -25,6 +27,10 @@ fn main() -> ExitCode {
     let env = process_env();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Healthcheck => main_support::healthcheck::<GatewayConfig>(&env),
+        Command::Openapi => {
+            print!("{}", aidoc_gateway::openapi::document_json());
+            ExitCode::SUCCESS
+        }
         Command::Serve => {
             let settings = main_support::load_or_exit::<GatewayConfig>(&env);
             main_support::serve(settings, env, aidoc_gateway::run)

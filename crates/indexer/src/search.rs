@@ -159,8 +159,12 @@ fn fuse(keyword: &[Ranked], semantic: &[Ranked], k: f64) -> Vec<(Uuid, f64, u32,
 }
 
 fn db_error(e: impl std::fmt::Display) -> Status {
-    tracing::error!(error = %e, "search query failed");
     let text = e.to_string();
+    if text.contains("invalid byte sequence") {
+        // PostgreSQL text cannot hold NUL: a caller's input, not a failure.
+        return ErrorCode::InvalidArgument.status("text must not contain NUL (\\0) characters");
+    }
+    tracing::error!(error = %e, "search query failed");
     if text.contains("statement timeout") {
         ErrorCode::Timeout.status("the search took too long")
     } else {

@@ -64,7 +64,8 @@ pub async fn authenticate(
     let Some(user) = row else {
         // Same work as for a real account, so timing tells nothing.
         passwords::verify(req.password, None).await;
-        let shown: String = req.username.chars().take(64).collect();
+        // As typed, but storable: PostgreSQL text and JSON hold no NUL.
+        let shown: String = req.username.chars().take(64).map(|c| if c == '\0' { '\u{FFFD}' } else { c }).collect();
         auth_event(&mut c, &actor, "login_failed", None, false, json!({ "username": shown, "reason": "unknown_user" }))
             .await
             .map_err(db_status)?;

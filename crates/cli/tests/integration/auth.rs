@@ -208,6 +208,11 @@ async fn no_rest_route_answers_without_valid_credentials_except_login_refresh_an
     assert_error(status, &body, 401, "unauthenticated");
     let (status, _) = http_get(&e.url("/health/live"), &[]).await;
     assert_eq!(status, 200);
+    // The API's description and its UI are public.
+    let (status, body) = e.call(Method::GET, "/api/openapi.json", Auth::None, None).await;
+    assert_eq!((status, body["openapi"].as_str()), (200, Some("3.1.0")), "{body}");
+    let (status, _) = http_get(&e.url("/api/docs/"), &[]).await;
+    assert_eq!(status, 200);
     // An unknown path outside the API is a plain 404, not an auth challenge.
     let (status, body) = e.call(Method::GET, "/nothing", Auth::None, None).await;
     assert_error(status, &body, 404, "not_found");

@@ -6,6 +6,7 @@ mod auth;
 mod backup;
 mod ingest;
 mod mcp;
+mod openapi;
 mod stack;
 mod support;
 mod up;

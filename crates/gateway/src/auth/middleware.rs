@@ -19,6 +19,11 @@ use sha2::{Digest, Sha256};
 /// Reachable without credentials (rate limited per address).
 pub const PUBLIC: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/refresh"];
 
+/// The API's own description: public, static, not rate limited.
+pub fn is_documentation(path: &str) -> bool {
+    path == crate::openapi::SPEC_PATH || path == "/api/docs" || path.starts_with(crate::openapi::DOCS_PATH)
+}
+
 /// What a request presented.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Credential<'a> {
@@ -64,7 +69,7 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if !(req.path().starts_with("/api/") || req.path() == crate::mcp::PATH) {
+    if !(req.path().starts_with("/api/") || req.path() == crate::mcp::PATH) || is_documentation(req.path()) {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {

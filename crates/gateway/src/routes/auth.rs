@@ -4,7 +4,7 @@ use super::{anonymous_actor, identity};
 use crate::auth::jwt::now_secs;
 use crate::auth::{Principal, Reader, SignedIn, Via};
 use crate::dto;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::metrics::{AUTH_EVENTS_TOTAL, RATE_LIMITED_TOTAL};
 use crate::ratelimit::retry_after_secs;
 use crate::state::AppState;
@@ -14,6 +14,7 @@ use aidoc_proto::ErrorCode;
 use aidoc_proto::api::v1 as api;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/auth/login", web::post().to(login))
@@ -22,14 +23,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/auth/me").route(web::get().to(me)).route(web::patch().to(update_me)));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshBody {
     pub refresh_token: String,
@@ -85,7 +86,20 @@ fn refresh_ttl_seconds(state: &AppState) -> u32 {
     u32::try_from(state.auth.refresh_ttl.as_secs()).unwrap_or(u32::MAX)
 }
 
-async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginBody>) -> ApiResult<HttpResponse> {
+/// Signs in with a user name and password: an access token (short-lived)
+/// and a refresh token. Rate limited per address and account name.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()),
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in.", body = dto::Tokens),
+        (status = 401, description = "Wrong user name or password, or the account is disabled (`invalid_credentials`).", body = ErrorBody),
+        (status = 429, description = "Too many attempts (`rate_limited`); `Retry-After` says when to try again.", body = ErrorBody),
+    ))]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginBody>,
+) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let actor = anonymous_actor(&req);
     // Throttle guesses per address and account name before any work.
@@ -127,9 +141,16 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
     tokens(&state, user, &session.session_id, session.refresh_token, session.expires_at)
 }
 
-/// The refresh token from a JSON body `{"refresh_token": …}` or, with no
-/// body, from the refresh cookie.
-async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> ApiResult<HttpResponse> {
+/// Exchanges a refresh token for new tokens. Each refresh token works once:
+/// reusing one ends its session. The token comes from a JSON body
+/// `{"refresh_token": …}` or, with no body, from the refresh cookie.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", security(()),
+    request_body = RefreshBody,
+    responses(
+        (status = 200, description = "New tokens; the refresh token is also set as the `aidoc_refresh` cookie (HttpOnly, Secure, SameSite=Strict).", body = dto::Tokens),
+        (status = 401, description = "The refresh token is unknown, used, expired or revoked, or none was sent (`unauthenticated`).", body = ErrorBody),
+    ))]
+pub async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> ApiResult<HttpResponse> {
     let refresh_token = if body.iter().all(u8::is_ascii_whitespace) {
         cookie_token(&req).ok_or_else(|| {
             ApiError::new(ErrorCode::Unauthenticated, "send {\"refresh_token\": …} or the refresh cookie")
@@ -164,7 +185,9 @@ async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
 
 /// Ends the caller's session: its refresh tokens stop working at once, and
 /// its access tokens on this instance at once (elsewhere within the cache TTL).
-async fn logout(state: web::Data<AppState>, req: HttpRequest, SignedIn(who): SignedIn) -> ApiResult<HttpResponse> {
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer_token" = [])),
+    responses((status = 204, description = "Signed out: the session's tokens no longer work.")))]
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest, SignedIn(who): SignedIn) -> ApiResult<HttpResponse> {
     let Via::Session { session_id } = &who.via else {
         return Err(ApiError::new(ErrorCode::PermissionDenied, "API keys have no session"));
     };
@@ -179,24 +202,30 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, SignedIn(who): Sig
     Ok(HttpResponse::NoContent().insert_header((header::SET_COOKIE, refresh_cookie("", 0))).finish())
 }
 
-fn describe(who: &Principal, user: api::User) -> serde_json::Value {
+fn describe(who: &Principal, user: api::User) -> dto::Me {
     let via = match &who.via {
-        Via::Session { session_id } => json!({ "type": "session", "session_id": session_id }),
-        Via::ApiKey { key_id, read, write } => {
-            let scopes: Vec<&str> =
-                [(*read, "read"), (*write, "write")].into_iter().filter(|(on, _)| *on).map(|(_, s)| s).collect();
-            json!({ "type": "api_key", "key_id": key_id, "scopes": scopes })
-        }
+        Via::Session { session_id } => dto::Credentials::Session { session_id: session_id.clone() },
+        Via::ApiKey { key_id, read, write } => dto::Credentials::ApiKey {
+            key_id: key_id.clone(),
+            scopes: [(*read, "read"), (*write, "write")]
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, s)| s.to_owned())
+                .collect(),
+        },
     };
-    json!({ "user": dto::User::from(user), "via": via })
+    dto::Me { user: dto::User::from(user), via }
 }
 
-async fn me(state: web::Data<AppState>, Reader(who): Reader) -> ApiResult<HttpResponse> {
+/// The caller's account and how they authenticated.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, description = "The caller.", body = dto::Me)))]
+pub async fn me(state: web::Data<AppState>, Reader(who): Reader) -> ApiResult<HttpResponse> {
     let user = identity(&state).get_user(api::GetUserRequest { id: who.user_id.clone() }).await?.into_inner();
     Ok(HttpResponse::Ok().json(describe(&who, user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeBody {
     pub display_name: Option<String>,
@@ -207,7 +236,13 @@ pub struct UpdateMeBody {
 
 /// Changes the caller's display name or password. A new password ends every
 /// session of the user (this one too): sign in again.
-async fn update_me(
+#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", security(("bearer_token" = [])),
+    request_body = UpdateMeBody,
+    responses(
+        (status = 200, description = "The updated account.", body = dto::Me),
+        (status = 401, description = "`current_password` is wrong (`invalid_credentials`).", body = ErrorBody),
+    ))]
+pub async fn update_me(
     state: web::Data<AppState>,
     req: HttpRequest,
     SignedIn(who): SignedIn,

@@ -3,12 +3,12 @@
 use super::catalog;
 use crate::auth::{Reader, Writer};
 use crate::dto;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aidoc_proto::api::v1 as api;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/categories").route(web::get().to(list)).route(web::post().to(create)))
@@ -18,8 +18,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/tags").route(web::get().to(tags)));
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewCategory)]
 pub struct CreateBody {
     pub name: String,
     #[serde(default)]
@@ -27,20 +28,29 @@ pub struct CreateBody {
     pub parent_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CategoryPatch)]
 pub struct UpdateBody {
     pub name: Option<String>,
     pub description: Option<String>,
 }
 
-async fn list(state: web::Data<AppState>, _: Reader) -> ApiResult<HttpResponse> {
+/// Every category (one page).
+#[utoipa::path(get, path = "/api/v1/categories", tag = "categories",
+    responses((status = 200, description = "Every category.", body = dto::Page<dto::Category>)))]
+pub async fn list(state: web::Data<AppState>, _: Reader) -> ApiResult<HttpResponse> {
     let resp = catalog(&state).list_categories(api::ListCategoriesRequest {}).await?.into_inner();
-    Ok(HttpResponse::Ok()
-        .json(json!({ "items": resp.categories.into_iter().map(dto::Category::from).collect::<Vec<_>>() })))
+    Ok(HttpResponse::Ok().json(dto::Page::whole(resp.categories.into_iter().map(dto::Category::from).collect())))
 }
 
-async fn create(
+#[utoipa::path(post, path = "/api/v1/categories", tag = "categories", request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created.", body = dto::Category),
+        (status = 404, description = "`parent_id` names no category (`not_found`).", body = ErrorBody),
+        (status = 409, description = "A category of that name exists under that parent (`already_exists`).", body = ErrorBody),
+    ))]
+pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     Writer(who): Writer,
@@ -59,7 +69,13 @@ async fn create(
     Ok(HttpResponse::Created().json(dto::Category::from(c)))
 }
 
-async fn update(
+#[utoipa::path(patch, path = "/api/v1/categories/{id}", tag = "categories",
+    params(("id" = String, Path, description = "The category id.")), request_body = UpdateBody,
+    responses(
+        (status = 200, description = "The updated category.", body = dto::Category),
+        (status = 409, description = "A sibling has that name (`already_exists`).", body = ErrorBody),
+    ))]
+pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     Writer(who): Writer,
@@ -79,7 +95,13 @@ async fn update(
     Ok(HttpResponse::Ok().json(dto::Category::from(c)))
 }
 
-async fn delete(
+/// Deletes the category; its documents and sub-categories keep existing without it.
+#[utoipa::path(delete, path = "/api/v1/categories/{id}", tag = "categories",
+    params(("id" = String, Path, description = "The category id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+    ))]
+pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
     Writer(who): Writer,
@@ -91,18 +113,23 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TagQuery {
+    /// Only tags starting with this.
     pub prefix: Option<String>,
 }
 
-async fn tags(state: web::Data<AppState>, _: Reader, q: web::Query<TagQuery>) -> ApiResult<HttpResponse> {
+/// Tags in use, with their document counts (one page).
+#[utoipa::path(get, path = "/api/v1/tags", tag = "categories", params(TagQuery),
+    responses((status = 200, description = "Tags.", body = dto::Page<dto::Tag>)))]
+pub async fn tags(state: web::Data<AppState>, _: Reader, q: web::Query<TagQuery>) -> ApiResult<HttpResponse> {
     let resp = catalog(&state)
         .list_tags(api::ListTagsRequest { prefix: q.into_inner().prefix.unwrap_or_default() })
         .await?
         .into_inner();
     let items: Vec<dto::Tag> =
         resp.tags.into_iter().map(|t| dto::Tag { name: t.name, document_count: t.document_count }).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(dto::Page::whole(items)))
 }

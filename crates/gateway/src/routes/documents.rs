@@ -4,6 +4,7 @@
 use super::catalog;
 use crate::auth::{Reader, Writer};
 use crate::dto;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::sniff;
 use crate::state::AppState;
@@ -17,7 +18,7 @@ use aidoc_storage::{StorageError, StoredBlob, put_content_addressed};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/documents").route(web::post().to(upload)).route(web::get().to(list)))
@@ -110,7 +111,15 @@ async fn store_field(
 
 /// `POST /api/v1/documents` — multipart with one or more `file` parts and
 /// optional `title`, `category_id` and `tags` (comma-separated or repeated).
-async fn upload(
+#[utoipa::path(post, path = "/api/v1/documents", tag = "documents",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, description = "Stored and queued for ingest; one item per file (a batch may hold refused files).", body = UploadResults),
+        (status = 404, description = "`category_id` names no category (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The stored file was removed by a concurrent delete; upload again (`conflict`).", body = ErrorBody),
+        (status = 415, description = "No file of the request is a supported format (`unsupported_format`).", body = ErrorBody),
+    ))]
+pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
     Writer(who): Writer,
@@ -185,7 +194,7 @@ async fn upload(
             Err(why) => {
                 discard(&state, std::slice::from_ref(f)).await;
                 let e = ApiError::new(ErrorCode::UnsupportedFormat, format!("{}: {why}", f.file_name));
-                results.push(json!({ "file_name": f.file_name, "error": { "code": e.code, "message": e.message } }));
+                results.push(refused(f, &e));
                 first_error.get_or_insert(e);
                 continue;
             }
@@ -209,8 +218,7 @@ async fn upload(
                 if r.created
                     && let Some(e) = vanished(&state, &actor, f, r.document.as_ref()).await
                 {
-                    results
-                        .push(json!({ "file_name": f.file_name, "error": { "code": e.code, "message": e.message } }));
+                    results.push(refused(f, &e));
                     first_error.get_or_insert(e);
                     continue;
                 }
@@ -220,23 +228,40 @@ async fn upload(
                 } else {
                     metrics::counter!(crate::metrics::UPLOADS_TOTAL, "outcome" => "duplicate").increment(1);
                 }
-                let doc = r.document.map(dto::Document::from);
-                results.push(json!({ "file_name": f.file_name, "created": r.created, "document": doc }));
+                match r.document {
+                    Some(doc) => results.push(dto::UploadItem::Stored {
+                        file_name: f.file_name.clone(),
+                        created: r.created,
+                        document: doc.into(),
+                    }),
+                    None => {
+                        let e = ApiError::new(ErrorCode::Internal, "the api returned no document");
+                        results.push(refused(f, &e));
+                        first_error.get_or_insert(e);
+                    }
+                }
             }
             Err(status) => {
                 // The blob stays only if a document refers to it.
                 discard(&state, std::slice::from_ref(f)).await;
                 let e = ApiError::from(status);
-                results.push(json!({ "file_name": f.file_name, "error": { "code": e.code, "message": e.message } }));
+                results.push(refused(f, &e));
                 first_error.get_or_insert(e);
             }
         }
     }
-    let succeeded = results.iter().filter(|r| r.get("document").is_some()).count();
+    let succeeded = results.iter().filter(|r| matches!(r, dto::UploadItem::Stored { .. })).count();
     if let (0, Some(e)) = (succeeded, first_error) {
         return Err(e);
     }
-    Ok(HttpResponse::Accepted().json(json!({ "items": results })))
+    Ok(HttpResponse::Accepted().json(UploadResults { items: results }))
+}
+
+fn refused(f: &Stored, e: &ApiError) -> dto::UploadItem {
+    dto::UploadItem::Refused {
+        file_name: f.file_name.clone(),
+        error: dto::ItemError { code: e.code, message: e.message.clone() },
+    }
 }
 
 /// Checks, once the document is registered, that its blob is still there.
@@ -287,20 +312,31 @@ async fn discard(state: &AppState, files: &[Stored]) {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only documents in this category.
     pub category_id: Option<String>,
+    /// Only documents with all these tags (comma-separated).
     pub tag: Option<String>,
+    /// `queued`, `parsing`, `indexing`, `ready` or `failed`.
     pub status: Option<String>,
+    /// Only this media type, e.g. `application/pdf`.
     #[serde(rename = "type")]
     pub media_type: Option<String>,
+    /// Words in the title or file name.
     pub q: Option<String>,
+    /// `created_at`, `-created_at` (default), `title`, `-title`, `updated_at`, `-updated_at`, `size`, `-size`.
     pub sort: Option<String>,
+    /// Page size (default 50, at most 500).
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
-async fn list(state: web::Data<AppState>, _: Reader, query: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/documents", tag = "documents", params(ListQuery),
+    responses((status = 200, description = "One page of documents.", body = dto::Page<dto::Document>)))]
+pub async fn list(state: web::Data<AppState>, _: Reader, query: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let status = match q.status.as_deref() {
         None | Some("") => api::DocumentStatus::Unspecified,
@@ -337,11 +373,17 @@ async fn fetch(state: &AppState, id: String) -> ApiResult<api::Document> {
     Ok(catalog(state).get_document(api::GetDocumentRequest { id }).await?.into_inner())
 }
 
-async fn get(state: web::Data<AppState>, _: Reader, id: web::Path<String>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", params(("id" = String, Path, description = "The document id.")),
+    responses((status = 200, description = "The document.", body = dto::Document)))]
+pub async fn get(state: web::Data<AppState>, _: Reader, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(dto::Document::from(fetch(&state, id.into_inner()).await?)))
 }
 
-async fn update(
+/// Changes the title, category or tags (`null` clears title and category).
+#[utoipa::path(patch, path = "/api/v1/documents/{id}", tag = "documents", params(("id" = String, Path, description = "The document id.")),
+    request_body = DocumentPatch,
+    responses((status = 200, description = "The updated document.", body = dto::Document)))]
+pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     Writer(who): Writer,
@@ -393,7 +435,11 @@ async fn update(
     Ok(HttpResponse::Ok().json(dto::Document::from(doc)))
 }
 
-async fn delete(
+/// Deletes the document, its versions, chunks and (when no other document
+/// shares them) its stored files.
+#[utoipa::path(delete, path = "/api/v1/documents/{id}", tag = "documents", params(("id" = String, Path, description = "The document id.")),
+    responses((status = 204, description = "Deleted.")))]
+pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
     Writer(who): Writer,
@@ -427,7 +473,13 @@ fn content_disposition(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-async fn download(
+/// The original file, with `Content-Disposition`, `ETag` and `If-None-Match` support.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/content", tag = "documents", params(("id" = String, Path, description = "The document id.")),
+    responses(
+        (status = 200, description = "The file's bytes, with its media type.", content_type = "*/*", body = Vec<u8>),
+        (status = 304, description = "`If-None-Match` matched the current `ETag`."),
+    ))]
+pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
     _: Reader,
@@ -453,7 +505,10 @@ async fn download(
         .streaming(body))
 }
 
-async fn reindex(
+/// Parses and indexes the document again.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/reindex", tag = "documents", params(("id" = String, Path, description = "The document id.")),
+    responses((status = 202, description = "Queued for ingest.", body = dto::Document)))]
+pub async fn reindex(
     state: web::Data<AppState>,
     req: HttpRequest,
     Writer(who): Writer,
@@ -466,23 +521,65 @@ async fn reindex(
     Ok(HttpResponse::Accepted().json(dto::Document::from(doc)))
 }
 
-async fn versions(state: web::Data<AppState>, _: Reader, id: web::Path<String>) -> ApiResult<HttpResponse> {
+/// Earlier and current files of the document, newest first.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/versions", tag = "documents", params(("id" = String, Path, description = "The document id.")),
+    responses((status = 200, description = "Every version (one page).", body = dto::Page<dto::Version>)))]
+pub async fn versions(state: web::Data<AppState>, _: Reader, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let resp =
         catalog(&state).list_versions(api::ListVersionsRequest { document_id: id.into_inner() }).await?.into_inner();
-    Ok(HttpResponse::Ok()
-        .json(json!({ "items": resp.versions.into_iter().map(dto::Version::from).collect::<Vec<_>>() })))
+    Ok(HttpResponse::Ok().json(dto::Page::whole(resp.versions.into_iter().map(dto::Version::from).collect())))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChunksQuery {
+    /// The first chunk index.
     pub from: Option<u32>,
+    /// How many chunks.
     pub limit: Option<u32>,
+    /// Only chunks on or after this page.
     pub page_from: Option<u32>,
+    /// Only chunks on or before this page.
     pub page_to: Option<u32>,
 }
 
-async fn chunks(
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// One or more files (also accepted as `files` or `files[]`).
+    #[schema(value_type = Vec<String>, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<Vec<u8>>,
+    /// The title (one file only; default: from the file).
+    title: Option<String>,
+    category_id: Option<String>,
+    /// Comma-separated; the field may repeat.
+    tags: Option<String>,
+}
+
+/// The answer to an upload.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct UploadResults {
+    pub items: Vec<dto::UploadItem>,
+}
+
+/// The fields of a document an editor may change; others are refused.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentPatch {
+    /// `null` or empty: back to the title taken from the file.
+    title: Option<Option<String>>,
+    /// `null` or empty: no category.
+    category_id: Option<Option<String>>,
+    /// Replaces the tags.
+    tags: Option<Vec<String>>,
+}
+
+/// The document's chunks in order, by index or by page range.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/chunks", tag = "documents", params(("id" = String, Path, description = "The document id."), ChunksQuery),
+    responses((status = 200, description = "Chunks.", body = dto::ChunkList)))]
+pub async fn chunks(
     state: web::Data<AppState>,
     _: Reader,
     id: web::Path<String>,
@@ -510,7 +607,9 @@ async fn chunks(
 
 /// `GET /api/v1/documents/{id}/outline` — headings or bookmarks with their
 /// pages and first chunks; empty (`source: none`) until the document is indexed.
-async fn outline(state: web::Data<AppState>, _: Reader, id: web::Path<String>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/documents/{id}/outline", tag = "documents", params(("id" = String, Path, description = "The document id.")),
+    responses((status = 200, description = "The outline.", body = dto::Outline)))]
+pub async fn outline(state: web::Data<AppState>, _: Reader, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     fetch(&state, id.clone()).await?;
     let resp = super::indexer(&state).get_outline(idx::GetOutlineRequest { document_id: id }).await?.into_inner();

@@ -11,18 +11,20 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use aidoc_proto::ErrorCode;
 use aidoc_proto::api::v1 as api;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/keys").route(web::get().to(list)).route(web::post().to(create)))
         .service(web::resource("/api/v1/keys/{id}").route(web::delete().to(revoke)));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewApiKey)]
 pub struct CreateBody {
     pub name: String,
     /// `read` and/or `write`; default `["read"]`.
+    #[schema(value_type = Option<Vec<dto::ScopeName>>)]
     pub scopes: Option<Vec<String>>,
     /// RFC 3339; omit for a key that does not expire.
     pub expires_at: Option<String>,
@@ -30,7 +32,8 @@ pub struct CreateBody {
     pub expires_in_days: Option<u32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Admins: `true` lists every user's keys.
@@ -47,7 +50,13 @@ fn scope(s: &str) -> ApiResult<i32> {
     }
 }
 
-async fn create(
+/// Creates a key for the caller; the secret is in this answer only.
+#[utoipa::path(post, path = "/api/v1/keys", tag = "keys", security(("bearer_token" = [])), request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created.", body = dto::CreatedKey),
+        (status = 409, description = "The user is disabled or has too many keys (`conflict`).", body = crate::error::ErrorBody),
+    ))]
+pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     SignedIn(who): SignedIn,
@@ -76,13 +85,19 @@ async fn create(
         })
         .await?
         .into_inner();
-    let key = r.key.map(dto::ApiKey::from);
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({ "key": key, "secret": r.secret, "note": "the secret is shown only now: store it safely" })))
+    let key =
+        r.key.map(dto::ApiKey::from).ok_or_else(|| ApiError::new(ErrorCode::Internal, "the api returned no key"))?;
+    Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(dto::CreatedKey {
+        key,
+        secret: r.secret,
+        note: "the secret is shown only now: store it safely".into(),
+    }))
 }
 
-async fn list(
+/// The caller's keys; admins may list another user's or everyone's.
+#[utoipa::path(get, path = "/api/v1/keys", tag = "keys", security(("bearer_token" = [])), params(ListQuery),
+    responses((status = 200, description = "Keys (one page).", body = dto::Page<dto::ApiKey>)))]
+pub async fn list(
     state: web::Data<AppState>,
     SignedIn(who): SignedIn,
     q: web::Query<ListQuery>,
@@ -98,10 +113,14 @@ async fn list(
         (false, None) => who.user_id.clone(),
     };
     let r = identity(&state).list_api_keys(api::ListApiKeysRequest { user_id }).await?.into_inner();
-    Ok(HttpResponse::Ok().json(json!({ "items": r.keys.into_iter().map(dto::ApiKey::from).collect::<Vec<_>>() })))
+    Ok(HttpResponse::Ok().json(dto::Page::whole(r.keys.into_iter().map(dto::ApiKey::from).collect())))
 }
 
-async fn revoke(
+/// Revokes a key of the caller's (admins: anyone's); it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/keys/{id}", tag = "keys", security(("bearer_token" = [])),
+    params(("id" = String, Path, description = "The key id.")),
+    responses((status = 204, description = "Revoked.")))]
+pub async fn revoke(
     state: web::Data<AppState>,
     req: HttpRequest,
     SignedIn(who): SignedIn,

@@ -13,11 +13,28 @@ pub mod users;
 
 use crate::state::AppState;
 use actix_web::HttpRequest;
+use actix_web::web;
 use aidoc_common::client::TracedChannel;
 use aidoc_proto::api::v1 as api;
 use aidoc_proto::api::v1::catalog_service_client::CatalogServiceClient;
 use aidoc_proto::api::v1::identity_service_client::IdentityServiceClient;
 use aidoc_proto::indexer::v1::indexer_service_client::IndexerServiceClient;
+
+/// Every REST route, the health routes and the OpenAPI document with its
+/// UI. Each route here is in the OpenAPI document (a test checks).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::configure)
+        .configure(crate::openapi::configure)
+        .configure(auth::configure)
+        .configure(users::configure)
+        .configure(keys::configure)
+        .configure(audit::configure)
+        .configure(system::configure)
+        .configure(documents::configure)
+        .configure(search::configure)
+        .configure(categories::configure)
+        .configure(jobs::configure);
+}
 
 pub fn catalog(state: &AppState) -> CatalogServiceClient<TracedChannel> {
     CatalogServiceClient::new(state.backends.api.clone())

@@ -9,13 +9,15 @@ use actix_web::{HttpResponse, web};
 use aidoc_proto::ErrorCode;
 use aidoc_proto::indexer::v1 as idx;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/search").route(web::get().to(search_get)).route(web::post().to(search_post)))
         .service(web::resource("/api/v1/chunks/{id}").route(web::get().to(chunk)));
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Narrows a search; every list is "any of".
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Filters {
     #[serde(default)]
@@ -25,35 +27,53 @@ pub struct Filters {
     #[serde(default)]
     pub document_ids: Vec<String>,
     #[serde(default)]
+    /// Language codes, e.g. `en`, `zh`.
     pub languages: Vec<String>,
+    /// RFC 3339: documents created at or after.
     pub created_after: Option<String>,
+    /// RFC 3339: documents created before.
     pub created_before: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchBody {
     pub query: String,
+    #[schema(value_type = Option<dto::SearchMode>)]
     pub mode: Option<String>,
+    /// Hits per page (at most 100).
+    #[schema(maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     #[serde(default)]
     pub filters: Filters,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
+    /// The query text.
     pub q: Option<String>,
+    /// `hybrid` (default), `keyword` or `semantic`.
+    #[param(value_type = Option<dto::SearchMode>)]
     pub mode: Option<String>,
+    /// Hits per page (at most 100).
+    #[param(maximum = 100)]
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Comma-separated lists.
+    /// Category ids (comma-separated).
     pub category: Option<String>,
+    /// Tags (comma-separated).
     pub tag: Option<String>,
+    /// Document ids (comma-separated).
     pub document: Option<String>,
+    /// Language codes (comma-separated).
     pub lang: Option<String>,
+    /// RFC 3339: documents created at or after.
     pub after: Option<String>,
+    /// RFC 3339: documents created before.
     pub before: Option<String>,
 }
 
@@ -89,6 +109,16 @@ async fn run(state: &AppState, body: SearchBody) -> ApiResult<HttpResponse> {
         return Err(ApiError::new(ErrorCode::InvalidArgument, "limit is at most 100"));
     }
     let f = body.filters;
+    // The index stores text without NUL; such input matches nothing and is refused.
+    let texts = [&body.query]
+        .into_iter()
+        .chain(body.cursor.as_ref())
+        .chain(f.created_after.as_ref())
+        .chain(f.created_before.as_ref())
+        .chain(f.category_ids.iter().chain(&f.tags).chain(&f.document_ids).chain(&f.languages));
+    if texts.into_iter().any(|t| t.contains('\0')) {
+        return Err(ApiError::new(ErrorCode::InvalidArgument, "text must not contain NUL (\\0) characters"));
+    }
     let resp = super::indexer(state)
         .search(idx::SearchRequest {
             query: body.query,
@@ -114,7 +144,10 @@ async fn run(state: &AppState, body: SearchBody) -> ApiResult<HttpResponse> {
     }))
 }
 
-async fn search_get(state: web::Data<AppState>, _: Reader, q: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
+/// Searches chunks; the query and filters as parameters.
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
+    responses((status = 200, description = "One page of hits.", body = dto::SearchResults)))]
+pub async fn search_get(state: web::Data<AppState>, _: Reader, q: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let body = SearchBody {
         query: q.q.unwrap_or_default(),
@@ -133,17 +166,30 @@ async fn search_get(state: web::Data<AppState>, _: Reader, q: web::Query<SearchQ
     run(&state, body).await
 }
 
-async fn search_post(state: web::Data<AppState>, _: Reader, body: web::Json<SearchBody>) -> ApiResult<HttpResponse> {
+/// Searches chunks; the query and filters as a JSON body.
+#[utoipa::path(post, path = "/api/v1/search", tag = "search", request_body = SearchBody,
+    responses((status = 200, description = "One page of hits.", body = dto::SearchResults)))]
+pub async fn search_post(
+    state: web::Data<AppState>,
+    _: Reader,
+    body: web::Json<SearchBody>,
+) -> ApiResult<HttpResponse> {
     run(&state, body.into_inner()).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChunkQuery {
+    /// Chunks before and after to include (at most 10).
     pub neighbours: Option<u32>,
 }
 
-async fn chunk(
+/// One chunk with its neighbours.
+#[utoipa::path(get, path = "/api/v1/chunks/{id}", tag = "search",
+    params(("id" = String, Path, description = "The chunk id."), ChunkQuery),
+    responses((status = 200, description = "The chunk.", body = dto::ChunkWithContext)))]
+pub async fn chunk(
     state: web::Data<AppState>,
     _: Reader,
     id: web::Path<String>,

@@ -8,22 +8,25 @@ use aidoc_common::client::TracedChannel;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+use utoipa::ToSchema;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/system/status", web::get().to(status));
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceStatus {
     pub name: &'static str,
+    /// `serving`, `not_serving`, `unknown`, `service_unknown` or `unreachable`.
     pub status: String,
     pub latency_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SystemStatus {
+    /// `ok` when every service is serving, else `degraded`.
     pub status: &'static str,
     pub version: &'static str,
     pub services: Vec<ServiceStatus>,
@@ -47,7 +50,10 @@ async fn check(name: &'static str, ch: TracedChannel) -> ServiceStatus {
     }
 }
 
-async fn status(state: web::Data<AppState>, _: Reader) -> HttpResponse {
+/// Each backend service's health as seen from this gateway.
+#[utoipa::path(get, path = "/api/v1/system/status", tag = "system",
+    responses((status = 200, description = "Service health (also when degraded).", body = SystemStatus)))]
+pub async fn status(state: web::Data<AppState>, _: Reader) -> HttpResponse {
     let b = &state.backends;
     let services = futures::future::join_all([
         check("api", b.api.clone()),

@@ -3,12 +3,14 @@
 use super::identity;
 use crate::auth::{Admin, Role};
 use crate::dto;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aidoc_proto::ErrorCode;
 use aidoc_proto::api::v1 as api;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/users").route(web::get().to(list)).route(web::post().to(create)))
@@ -21,34 +23,43 @@ fn role(s: &str) -> ApiResult<api::Role> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewUser)]
 pub struct CreateBody {
     pub username: String,
     pub password: String,
+    #[schema(value_type = dto::RoleName)]
     pub role: String,
     #[serde(default)]
     pub display_name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UserPatch)]
 pub struct UpdateBody {
     pub display_name: Option<String>,
+    #[schema(value_type = Option<dto::RoleName>)]
     pub role: Option<String>,
     pub disabled: Option<bool>,
     /// Sets a new password (ends the user's sessions).
     pub password: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Page size.
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
-async fn list(state: web::Data<AppState>, _: Admin, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer_token" = [])), params(ListQuery),
+    responses((status = 200, description = "One page of users.", body = dto::Page<dto::User>)))]
+pub async fn list(state: web::Data<AppState>, _: Admin, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let r = identity(&state)
         .list_users(api::ListUsersRequest { limit: q.limit.unwrap_or(0), cursor: q.cursor.unwrap_or_default() })
@@ -60,7 +71,12 @@ async fn list(state: web::Data<AppState>, _: Admin, q: web::Query<ListQuery>) ->
     }))
 }
 
-async fn create(
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer_token" = [])), request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created.", body = dto::User),
+        (status = 409, description = "The user name is taken (`already_exists`).", body = ErrorBody),
+    ))]
+pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     Admin(who): Admin,
@@ -80,12 +96,22 @@ async fn create(
     Ok(HttpResponse::Created().json(dto::User::from(user)))
 }
 
-async fn get(state: web::Data<AppState>, _: Admin, id: web::Path<String>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer_token" = [])),
+    params(("id" = String, Path, description = "The user id.")),
+    responses((status = 200, description = "The user.", body = dto::User)))]
+pub async fn get(state: web::Data<AppState>, _: Admin, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let user = identity(&state).get_user(api::GetUserRequest { id: id.into_inner() }).await?.into_inner();
     Ok(HttpResponse::Ok().json(dto::User::from(user)))
 }
 
-async fn update(
+/// Changes a user's name, role, status or password; takes effect at once.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer_token" = [])),
+    params(("id" = String, Path, description = "The user id.")), request_body = UpdateBody,
+    responses(
+        (status = 200, description = "The updated user.", body = dto::User),
+        (status = 409, description = "The change would leave no enabled admin (`conflict`).", body = ErrorBody),
+    ))]
+pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     Admin(who): Admin,
