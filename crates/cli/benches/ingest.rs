@@ -36,12 +36,7 @@ fn stage_sums(metrics: &str) -> BTreeMap<String, f64> {
 
 #[tokio::main]
 async fn main() {
-    let Some(corpus) = aidoc_testkit::paths::corpus_dir() else {
-        if std::env::var_os("CI").is_some() {
-            eprintln!("error: ../shared/corpus is missing");
-            std::process::exit(1);
-        }
-        println!("skipped: ../shared/corpus is not next to this checkout");
+    let Some(corpus) = common::corpus_or_skip() else {
         return;
     };
     common::warn_if_stale();

@@ -193,12 +193,7 @@ fn discount(rank: usize) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let Some(corpus) = aidoc_testkit::paths::corpus_dir() else {
-        if std::env::var_os("CI").is_some() {
-            eprintln!("error: ../shared/corpus is missing (it must be next to the checkout in CI)");
-            std::process::exit(1);
-        }
-        println!("skipped: ../shared/corpus is not next to this checkout, so there is nothing to search");
+    let Some(corpus) = common::corpus_or_skip() else {
         return;
     };
     let bench_dir = aidoc_testkit::paths::workspace_root().join("bench/quality");

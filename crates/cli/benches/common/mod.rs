@@ -3,6 +3,20 @@
 
 use std::path::{Path, PathBuf};
 
+/// `../shared/corpus`, or `None` after saying it is missing: benches skip
+/// without it, except in CI, where its absence ends the process with an error.
+pub fn corpus_or_skip() -> Option<PathBuf> {
+    let corpus = aidoc_testkit::paths::corpus_dir();
+    if corpus.is_none() {
+        if std::env::var_os("CI").is_some() {
+            eprintln!("error: ../shared/corpus is missing (it must be next to the checkout in CI)");
+            std::process::exit(1);
+        }
+        println!("skipped: ../shared/corpus is not next to this checkout");
+    }
+    corpus
+}
+
 /// (key as queries.json names it, path): `pdf/NAME.pdf`, `docx/NAME.docx`, `docs/NAME.md`.
 pub fn files_to_upload(corpus: &Path, docs: &Path) -> Vec<(String, PathBuf)> {
     let mut files = Vec::new();
