@@ -4,6 +4,7 @@
 
 mod auth;
 mod backup;
+mod hostile;
 mod ingest;
 mod mcp;
 mod openapi;
