@@ -13,6 +13,7 @@ pub mod dto;
 pub mod error;
 pub mod headers;
 pub mod mcp;
+pub mod method;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
@@ -64,6 +65,7 @@ pub fn create_app(
                 .error_handler(|err, _req| ApiError::new(ErrorCode::InvalidArgument, err.to_string()).into()),
         )
         // Outermost last: observe → CORS and security headers → authentication.
+        .wrap(actix_web::middleware::from_fn(method::json_405))
         .wrap(actix_web::middleware::from_fn(auth::middleware::authenticate))
         .wrap(actix_web::middleware::from_fn(headers::cors_and_security_headers))
         .wrap(actix_web::middleware::from_fn(observe::observe))

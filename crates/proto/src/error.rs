@@ -49,6 +49,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The capability exists in the contract but not in this release.
     Unimplemented,
+    /// The resource exists but does not answer this HTTP method.
+    MethodNotAllowed,
     /// A dependency (database, object storage, another service) is unavailable.
     Unavailable,
     Cancelled,
@@ -56,7 +58,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::InvalidArgument,
         ErrorCode::MalformedBody,
         ErrorCode::Unauthenticated,
@@ -73,6 +75,7 @@ impl ErrorCode {
         ErrorCode::Timeout,
         ErrorCode::RateLimited,
         ErrorCode::Unimplemented,
+        ErrorCode::MethodNotAllowed,
         ErrorCode::Unavailable,
         ErrorCode::Cancelled,
         ErrorCode::Internal,
@@ -96,6 +99,7 @@ impl ErrorCode {
             ErrorCode::Timeout => "timeout",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unimplemented => "unimplemented",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::Internal => "internal",
@@ -121,6 +125,7 @@ impl ErrorCode {
             ErrorCode::Timeout => tonic::Code::DeadlineExceeded,
             ErrorCode::RateLimited => tonic::Code::ResourceExhausted,
             ErrorCode::Unimplemented => tonic::Code::Unimplemented,
+            ErrorCode::MethodNotAllowed => tonic::Code::Unimplemented,
             ErrorCode::Unavailable => tonic::Code::Unavailable,
             ErrorCode::Cancelled => tonic::Code::Cancelled,
             ErrorCode::Internal => tonic::Code::Internal,
@@ -147,6 +152,7 @@ impl ErrorCode {
             ErrorCode::Timeout => S::GATEWAY_TIMEOUT,
             ErrorCode::RateLimited => S::TOO_MANY_REQUESTS,
             ErrorCode::Unimplemented => S::NOT_IMPLEMENTED,
+            ErrorCode::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
             ErrorCode::Unavailable => S::SERVICE_UNAVAILABLE,
             ErrorCode::Cancelled => S::from_u16(499).unwrap_or(S::BAD_REQUEST),
             ErrorCode::Internal => S::INTERNAL_SERVER_ERROR,
@@ -250,6 +256,7 @@ mod tests {
         assert_eq!(ErrorCode::RateLimited.http_status().as_u16(), 429);
         assert_eq!(ErrorCode::InvalidCredentials.http_status().as_u16(), 401);
         assert_eq!(ErrorCode::TokenExpired.http_status().as_u16(), 401);
+        assert_eq!(ErrorCode::MethodNotAllowed.http_status().as_u16(), 405);
         assert_eq!(retry_after_of(&ErrorCode::RateLimited.status_retry_after("slow down", 7)), Some(7));
         assert_eq!(retry_after_of(&ErrorCode::RateLimited.status("slow down")), None);
     }

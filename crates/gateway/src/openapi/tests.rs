@@ -128,7 +128,10 @@ async fn every_registered_route_is_documented() {
     assert!(unregistered.is_empty(), "documented paths no route serves: {unregistered:?}");
 
     // Methods: a registered path answers 405 exactly for the methods it does not serve.
-    let app = atest::init_service(App::new().configure(routes::configure)).await;
+    let app = atest::init_service(
+        App::new().wrap(actix_web::middleware::from_fn(crate::method::json_405)).configure(routes::configure),
+    )
+    .await;
     for path in &documented {
         let uri = path.replace("{id}", "x");
         for method in [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
@@ -138,6 +141,13 @@ async fn every_registered_route_is_documented() {
             let served = resp.status() != StatusCode::METHOD_NOT_ALLOWED && resp.status() != StatusCode::NOT_FOUND;
             let in_doc = doc["paths"][path].get(method.as_str().to_lowercase()).is_some();
             assert_eq!(served, in_doc, "{method} {path}: answered {} but documented: {in_doc}", resp.status());
+            if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
+                // In the one error body, naming what the path does answer.
+                let allow = resp.headers().get("allow").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                assert_eq!(allow, crate::method::allowed(path), "{method} {path}: Allow");
+                let body: serde_json::Value = atest::read_body_json(resp).await;
+                assert_eq!(body["code"], "method_not_allowed", "{method} {path}: {body}");
+            }
         }
     }
 }
