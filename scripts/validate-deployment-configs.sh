@@ -309,6 +309,12 @@ for svc, want in ports.items():
         errors.append(f"{svc}: must copy {binary} from the builder")
 if "AIDOC_EMBEDDING__MODEL_DIR=/opt/aidoc/models" not in " ".join(" ".join(c.value) for c in effective("indexer", "ENV")).replace(" /opt", "=/opt").replace("==", "="):
     errors.append("indexer: ENV AIDOC_EMBEDDING__MODEL_DIR=/opt/aidoc/models missing")
+web_runs = " ".join(" ".join(c.value) for c in stages.get("web", {}).get("cmds", []) if c.cmd == "RUN")
+if "npm ci" not in web_runs or "npm run build" not in web_runs:
+    errors.append("web: the stage must install with npm ci and build the UI with npm run build")
+ui = [c for c in stages.get("edge", {}).get("cmds", []) if c.cmd == "COPY" and "--from=web" in c.flags]
+if not ui or ui[0].value[0].rstrip("/") != "/web/dist" or ui[0].value[-1].rstrip("/") != "/usr/share/aidoc/web":
+    errors.append("edge: must copy the built UI (/web/dist) to /usr/share/aidoc/web, the edge's web root")
 if not any(c.cmd == "COPY" and "--from=pgclient" in c.flags for c in stages["backup"]["cmds"]):
     errors.append("backup: pg_dump/pg_restore 18 not copied in")
 for c in cmds:
@@ -320,7 +326,7 @@ for e in errors:
 sys.exit(1 if errors else 0)
 PY
 }
-check "Dockerfile contract (targets, uid 10001, HEALTHCHECK, ENTRYPOINT, ports, OCI labels)" dockerfile_contract
+check "Dockerfile contract (targets, uid 10001, HEALTHCHECK, ENTRYPOINT, ports, OCI labels, the UI in the edge)" dockerfile_contract
 dockerignore_check() {
     local p
     for p in target .git node_modules; do grep -qE "(^|/)$p\$" .dockerignore || { echo ".dockerignore must exclude $p"; return 1; }; done

@@ -5,6 +5,7 @@
 //! migrated template, the real service binaries on free ports ([`service`]),
 //! and a real OTLP trace receiver ([`otlp`]).
 
+pub mod nginx;
 pub mod otlp;
 pub mod paths;
 pub mod pg;

@@ -4,6 +4,7 @@
 
 mod auth;
 mod backup;
+mod edge;
 mod hostile;
 mod ingest;
 mod mcp;

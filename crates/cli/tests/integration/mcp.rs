@@ -58,15 +58,15 @@ fn tokens(s: &str) -> usize {
     ascii.div_ceil(3) + s.chars().count() - ascii
 }
 
-struct Mcp {
-    http: reqwest::Client,
-    url: String,
-    key: String,
-    session: Option<String>,
+pub(crate) struct Mcp {
+    pub http: reqwest::Client,
+    pub url: String,
+    pub key: String,
+    pub session: Option<String>,
 }
 
 impl Mcp {
-    async fn post(&self, body: Value, auth: bool) -> (u16, reqwest::header::HeaderMap, Value) {
+    pub async fn post(&self, body: Value, auth: bool) -> (u16, reqwest::header::HeaderMap, Value) {
         let mut req = self.http.post(&self.url).header("accept", "application/json, text/event-stream").json(&body);
         if auth {
             req = req.header("authorization", format!("Bearer {}", self.key));
@@ -81,7 +81,7 @@ impl Mcp {
         (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    async fn rpc(&self, method: &str, params: Value) -> Value {
+    pub async fn rpc(&self, method: &str, params: Value) -> Value {
         let (status, _, body) =
             self.post(json!({ "jsonrpc": "2.0", "id": 7, "method": method, "params": params }), true).await;
         assert_eq!(status, 200, "{method}: {body}");
@@ -90,7 +90,7 @@ impl Mcp {
     }
 
     /// A tool's result; checks it stayed within the budget.
-    async fn tool(&self, name: &str, arguments: Value) -> Value {
+    pub async fn tool(&self, name: &str, arguments: Value) -> Value {
         let body = self.rpc("tools/call", json!({ "name": name, "arguments": arguments })).await;
         let result = body["result"].clone();
         assert!(result.is_object(), "{name}: {body}");
@@ -137,7 +137,7 @@ async fn wait_ready(stack: &Stack, id: &str) -> Value {
 
 /// `tests/mcp-client` with its packages installed, or `None` (skip) when
 /// Node is absent outside CI.
-fn node_client() -> Option<PathBuf> {
+pub(crate) fn node_client() -> Option<PathBuf> {
     let dir = aidoc_testkit::paths::workspace_root().join("tests/mcp-client");
     let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
     if !node {
@@ -161,7 +161,7 @@ fn run(cmd: &mut Command) -> (bool, String) {
     (out.status.success(), text)
 }
 
-fn inspector(dir: &Path, url: &str, key: Option<&str>, args: &[&str]) -> (bool, String) {
+pub(crate) fn inspector(dir: &Path, url: &str, key: Option<&str>, args: &[&str]) -> (bool, String) {
     let mut cmd = Command::new(dir.join("node_modules/.bin/mcp-inspector"));
     cmd.current_dir(dir).args(["--cli", url, "--transport", "http"]).args(args);
     if let Some(k) = key {

@@ -2,28 +2,11 @@
 //! round-robin, failover without a failed GET when one gateway dies, and the
 //! upload limit answered with the JSON error body.
 
+use aidoc_testkit::ServiceProcess;
+use aidoc_testkit::nginx::{Edge, binary_or_skip};
 use aidoc_testkit::service::{Launch, Signal, http_get};
-use aidoc_testkit::{ServiceProcess, free_port, paths};
 use std::io::{Read, Write};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn nginx_binary() -> Option<String> {
-    ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
-        .iter()
-        .find(|p| Path::new(p).is_file())
-        .map(|p| (*p).to_owned())
-}
 
 /// Requests served for `route` according to the gateway's own metrics.
 async fn served(gw: &ServiceProcess, route: &str) -> u64 {
@@ -54,11 +37,7 @@ fn raw_request(addr: &str, request: &[u8], body_bytes: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nginx_edge_balances_fails_over_and_enforces_the_upload_limit() {
-    let Some(nginx) = nginx_binary() else {
-        assert!(std::env::var_os("CI").is_none(), "nginx is required in CI (scripts/install-tools.sh installs it)");
-        eprintln!("skipped: nginx is not installed");
-        return;
-    };
+    let Some(nginx) = binary_or_skip() else { return };
     // Two gateways; their backends are absent, which does not matter for
     // what the edge does (health/live and error bodies are the gateway's own).
     let mut gateways = Vec::new();
@@ -74,49 +53,11 @@ async fn nginx_edge_balances_fails_over_and_enforces_the_upload_limit() {
         gateways.push(gw);
     }
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    let conf = dir.path().join("conf");
-    let web = dir.path().join("web");
-    std::fs::create_dir_all(&web).expect("web root");
-    std::fs::write(web.join("index.html"), "<!doctype html><title>aidoc</title>").expect("index");
-    let port = free_port().expect("port");
-    let render = paths::workspace_root().join("deploy/nginx/render.sh");
-    let mut cmd = Command::new("bash");
-    cmd.arg(&render).arg(&conf).args(["--listen", &format!("127.0.0.1:{port}")]).arg("--root").arg(&web);
-    for gw in &gateways {
-        cmd.args(["--gateway", &gw.main_addr.to_string()]);
-    }
-    cmd.args(["--max-fails", "1", "--fail-timeout", "10s"]);
-    let out = cmd.output().expect("render");
-    assert!(out.status.success(), "render.sh: {}", String::from_utf8_lossy(&out.stderr));
-    // nginx workers run as nobody when started as root: let them into the prefix.
-    let _ = Command::new("chmod").args(["-R", "a+rX"]).arg(dir.path()).status();
-    let prefix = format!("{}/", dir.path().display());
-    let conf_file = conf.join("nginx.conf");
-    let check = Command::new(&nginx)
-        .args(["-t", "-p", &prefix, "-c"])
-        .arg(&conf_file)
-        .args(["-e", "stderr"])
-        .output()
-        .expect("nginx -t");
-    assert!(check.status.success(), "nginx -t: {}", String::from_utf8_lossy(&check.stderr));
-    let _edge = Nginx(
-        Command::new(&nginx)
-            .args(["-p", &prefix, "-c"])
-            .arg(&conf_file)
-            .args(["-e", "stderr", "-g", "daemon off;"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nginx"),
-    );
-    let edge = format!("127.0.0.1:{port}");
-    let started = Instant::now();
-    while http_get(&format!("http://{edge}/nginx-health"), &[]).await.0 != 200 {
-        assert!(started.elapsed() < Duration::from_secs(10), "nginx did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let web = tempfile::tempdir().expect("tempdir");
+    std::fs::write(web.path().join("index.html"), "<!doctype html><title>aidoc</title>").expect("index");
+    let addrs: Vec<_> = gateways.iter().map(|g| g.main_addr).collect();
+    let edge_process = Edge::start(&nginx, &addrs, web.path(), 1, "10s").await;
+    let edge = edge_process.addr.clone();
 
     // Round-robin: both gateways serve a share of the requests.
     let before = [served(&gateways[0], "/health/live").await, served(&gateways[1], "/health/live").await];
