@@ -1,6 +1,7 @@
 //! Backups of a real library: documents go through the whole pipeline (gateway → S3 → api → indexer), a full
 //! backup goes to another S3 bucket, everything is dropped, the backup is restored, and every document, chunk and
-//! blob is back with search answering as before. Then the library moves as a portable archive through the
+//! blob is back with search answering as before ([`full_backup_round_trip`], which the shared-corpus test in
+//! `ingest` runs on the whole indexed corpus too). Then the library moves as a portable archive through the
 //! normal ingest path.
 
 use crate::ingest::{Ingest, ids_of};
@@ -40,29 +41,31 @@ async fn backup_cli(t: &Ingest, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// Every document with what identifies its content, by id.
+/// Every document with what identifies its content, by content hash.
 async fn documents(t: &Ingest) -> Vec<Value> {
-    let (status, list) = t.get("/api/v1/documents?limit=100&sort=title").await;
-    assert_eq!(status, 200, "{list}");
-    let mut docs: Vec<Value> = list["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{list}"))
-        .iter()
-        .map(|d| {
+    let mut docs = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, list) = t.get(&format!("/api/v1/documents?limit=100&sort=title&cursor={cursor}")).await;
+        assert_eq!(status, 200, "{list}");
+        docs.extend(list["items"].as_array().unwrap_or_else(|| panic!("{list}")).iter().map(|d| {
             json!({ "id": d["id"], "title": d["title"], "sha256": d["sha256"], "status": d["status"],
-                    "tags": d["tags"], "category_id": d["category_id"], "chunk_count": d["chunk_count"] })
-        })
-        .collect();
+                    "failure": d["failure"], "tags": d["tags"], "category_id": d["category_id"],
+                    "chunk_count": d["chunk_count"], "page_count": d["page_count"] })
+        }));
+        match list["next_cursor"].as_str() {
+            Some(next) if !next.is_empty() => cursor = next.to_owned(),
+            _ => break,
+        }
+    }
     docs.sort_by_key(|d| d["sha256"].as_str().unwrap_or("").to_owned());
     docs
 }
 
-/// The ranked (document, chunk) pairs of a few searches.
-async fn searches(t: &Ingest) -> Vec<Vec<(String, String)>> {
+/// The ranked (document, chunk) pairs of `(query, mode)` searches; each must find something.
+async fn searches(t: &Ingest, queries: &[(&str, &str)]) -> Vec<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for (q, mode) in
-        [("PPR-4711", "keyword"), ("恢复之前校验", "hybrid"), ("how are passages ordered for a question", "semantic")]
-    {
+    for (q, mode) in queries {
         let (status, r) = t.search(json!({ "query": q, "mode": mode })).await;
         assert_eq!(status, 200, "{r}");
         let hits = r["hits"].as_array().unwrap_or_else(|| panic!("{r}"));
@@ -120,11 +123,90 @@ fn relaunch(t: &Ingest, name: &str) -> Launch {
     l
 }
 
+/// A full backup of the library in `t`, then everything dropped (services stopped, both schemas, every blob), a
+/// damaged copy of the backup refused without a change, the backup restored and the services started again on it:
+/// every document, chunk (text, vector, lexemes) and blob is back and the `queries` answer as before. Returns the
+/// backup's name.
+pub async fn full_backup_round_trip(t: &mut Ingest, queries: &[(&str, &str)]) -> String {
+    let docs_bucket = t.s3.store("aidoc").await;
+    let before_docs = documents(t).await;
+    let before_search = searches(t, queries).await;
+    let before_chunks = chunks_digest(t).await;
+    let before_blobs = blobs(&docs_bucket).await;
+    assert!(!before_docs.is_empty() && before_chunks.0 >= before_docs.len() as i64 / 2, "{before_chunks:?}");
+    let distinct: std::collections::BTreeSet<&str> = before_docs.iter().filter_map(|d| d["sha256"].as_str()).collect();
+    assert_eq!(before_blobs.len(), distinct.len(), "one blob per distinct content");
+
+    let (ok, out) = backup_cli(t, &["full"]).await;
+    assert!(ok, "{out}");
+    let name = out.lines().next().unwrap_or_default().to_owned();
+    assert!(name.ends_with("-full"), "{out}");
+
+    // Drop everything: the services stop, both schemas go, the document bucket is emptied.
+    for p in [&mut t.stack.gateway, &mut t.stack.indexer, &mut t.stack.api, &mut t.stack.backup] {
+        stop(p).await;
+    }
+    let db = t.stack.db.client().await;
+    db.batch_execute("DROP SCHEMA search CASCADE; DROP SCHEMA catalog CASCADE;").await.expect("drop");
+    for (key, _) in &before_blobs {
+        docs_bucket.delete(key).await.unwrap();
+    }
+    assert!(docs_bucket.list("").await.unwrap().is_empty());
+
+    // A damaged backup is refused and changes nothing.
+    let dump = t.s3.data_dir().join(format!("aidoc-backups/backups/{name}/database.dump"));
+    let original = std::fs::read(&dump).expect("the dump is a file in the S3 server's folder");
+    let mut damaged = original.clone();
+    damaged[original.len() / 3] ^= 0x40;
+    std::fs::write(&dump, &damaged).unwrap();
+    let (ok, out) = backup_cli(t, &["restore", &name]).await;
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("failed verification, nothing was changed") && out.contains("database.dump: SHA-256"),
+        "{out}"
+    );
+    let schemas: i64 = db
+        .query_one("SELECT count(*) FROM pg_namespace WHERE nspname IN ('catalog', 'search')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(schemas, 0);
+    assert!(docs_bucket.list("").await.unwrap().is_empty());
+    std::fs::write(&dump, &original).unwrap();
+
+    let (ok, out) = backup_cli(t, &["restore", "latest"]).await;
+    assert!(ok, "{out}");
+    assert!(out.contains(&format!("blobs: {} restored, 0 already present", before_blobs.len())), "{out}");
+
+    // The services come back on the restored library.
+    t.stack.api = relaunch(t, "api").spawn();
+    t.stack.api.wait_ready(crate::support::READY).await;
+    t.stack.indexer = relaunch(t, "indexer")
+        .env("AIDOC_API_URL", t.stack.api.url())
+        .env("AIDOC_PARSER_URL", t.stack.parser.url())
+        .spawn();
+    t.stack.indexer.wait_ready(crate::support::READY).await;
+    t.stack.backup = relaunch(t, "backup").spawn();
+    t.stack.backup.wait_ready(crate::support::READY).await;
+    t.stack.gateway = relaunch(t, "gateway")
+        .env("AIDOC_API_URL", t.stack.api.url())
+        .env("AIDOC_INDEXER_URL", t.stack.indexer.url())
+        .env("AIDOC_PARSER_URL", t.stack.parser.url())
+        .env("AIDOC_BACKUP_URL", t.stack.backup.url())
+        .spawn();
+    t.stack.gateway.wait_ready(crate::support::READY).await;
+
+    assert_eq!(documents(t).await, before_docs, "every document, with its status, tags and category");
+    assert_eq!(chunks_digest(t).await, before_chunks, "every chunk, with its text, vector and lexemes");
+    assert_eq!(blobs(&docs_bucket).await, before_blobs, "every blob, byte for byte");
+    assert_eq!(searches(t, queries).await, before_search, "search answers as before");
+    name
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_backup_brings_back_every_document_chunk_and_blob_and_the_same_search_results() {
     let _serial = crate::support::one_at_a_time().await;
     let mut t = Ingest::start(&[]).await;
-    let docs_bucket = t.s3.store("aidoc").await;
 
     let http = t.stack.client(Duration::from_secs(60));
     let ops: Value = http
@@ -158,84 +240,20 @@ async fn a_full_backup_brings_back_every_document_chunk_and_blob_and_the_same_se
         assert_eq!(d["status"], "ready", "{d:#}");
     }
 
+    let name = full_backup_round_trip(
+        &mut t,
+        &[("PPR-4711", "keyword"), ("恢复之前校验", "hybrid"), ("how are passages ordered for a question", "semantic")],
+    )
+    .await;
+    let resp = http.get(t.url(&format!("/api/v1/documents/{}/content", ids[0]))).send().await.unwrap();
+    assert_eq!(resp.bytes().await.unwrap(), RUNBOOK.as_bytes());
     let before_docs = documents(&t).await;
-    let before_search = searches(&t).await;
-    let before_chunks = chunks_digest(&t).await;
-    let before_blobs = blobs(&docs_bucket).await;
     assert_eq!(before_docs.len(), 3);
-    assert_eq!(before_blobs.len(), 3);
-    assert!(before_chunks.0 >= 3);
-
-    let (ok, out) = backup_cli(&t, &["full"]).await;
-    assert!(ok, "{out}");
-    let name = out.lines().next().unwrap_or_default().to_owned();
-    assert!(name.ends_with("-full"), "{out}");
     let scratch = tempfile::tempdir().unwrap();
     let archive = scratch.path().join("library.tar");
     let (ok, out) = backup_cli(&t, &["export", &archive.display().to_string()]).await;
     assert!(ok, "{out}");
     assert!(out.contains("exported 3 documents"), "{out}");
-
-    // Drop everything: the services stop, both schemas go, the document bucket is emptied.
-    for p in [&mut t.stack.gateway, &mut t.stack.indexer, &mut t.stack.api, &mut t.stack.backup] {
-        stop(p).await;
-    }
-    let db = t.stack.db.client().await;
-    db.batch_execute("DROP SCHEMA search CASCADE; DROP SCHEMA catalog CASCADE;").await.expect("drop");
-    for (key, _) in &before_blobs {
-        docs_bucket.delete(key).await.unwrap();
-    }
-    assert!(docs_bucket.list("").await.unwrap().is_empty());
-
-    // A damaged backup is refused and changes nothing.
-    let dump = t.s3.data_dir().join(format!("aidoc-backups/backups/{name}/database.dump"));
-    let original = std::fs::read(&dump).expect("the dump is a file in the S3 server's folder");
-    let mut damaged = original.clone();
-    damaged[original.len() / 3] ^= 0x40;
-    std::fs::write(&dump, &damaged).unwrap();
-    let (ok, out) = backup_cli(&t, &["restore", &name]).await;
-    assert!(!ok, "{out}");
-    assert!(
-        out.contains("failed verification, nothing was changed") && out.contains("database.dump: SHA-256"),
-        "{out}"
-    );
-    let schemas: i64 = db
-        .query_one("SELECT count(*) FROM pg_namespace WHERE nspname IN ('catalog', 'search')", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(schemas, 0);
-    assert!(docs_bucket.list("").await.unwrap().is_empty());
-    std::fs::write(&dump, &original).unwrap();
-
-    let (ok, out) = backup_cli(&t, &["restore", "latest"]).await;
-    assert!(ok, "{out}");
-    assert!(out.contains("blobs: 3 restored, 0 already present"), "{out}");
-
-    // The services come back on the restored library.
-    t.stack.api = relaunch(&t, "api").spawn();
-    t.stack.api.wait_ready(crate::support::READY).await;
-    t.stack.indexer = relaunch(&t, "indexer")
-        .env("AIDOC_API_URL", t.stack.api.url())
-        .env("AIDOC_PARSER_URL", t.stack.parser.url())
-        .spawn();
-    t.stack.indexer.wait_ready(crate::support::READY).await;
-    t.stack.backup = relaunch(&t, "backup").spawn();
-    t.stack.backup.wait_ready(crate::support::READY).await;
-    t.stack.gateway = relaunch(&t, "gateway")
-        .env("AIDOC_API_URL", t.stack.api.url())
-        .env("AIDOC_INDEXER_URL", t.stack.indexer.url())
-        .env("AIDOC_PARSER_URL", t.stack.parser.url())
-        .env("AIDOC_BACKUP_URL", t.stack.backup.url())
-        .spawn();
-    t.stack.gateway.wait_ready(crate::support::READY).await;
-
-    assert_eq!(documents(&t).await, before_docs, "every document, with its status, tags and category");
-    assert_eq!(chunks_digest(&t).await, before_chunks, "every chunk, with its text, vector and lexemes");
-    assert_eq!(blobs(&docs_bucket).await, before_blobs, "every blob, byte for byte");
-    assert_eq!(searches(&t).await, before_search, "search answers as before");
-    let resp = http.get(t.url(&format!("/api/v1/documents/{}/content", ids[0]))).send().await.unwrap();
-    assert_eq!(resp.bytes().await.unwrap(), RUNBOOK.as_bytes());
 
     // The verified restore test passes too, and is recorded.
     let (ok, out) = backup_cli(&t, &["verify", &name]).await;

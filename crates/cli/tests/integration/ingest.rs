@@ -407,14 +407,14 @@ async fn killing_the_indexer_mid_run_loses_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_shared_corpus_ingests_with_typed_failures() {
+async fn the_shared_corpus_ingests_with_typed_failures_and_comes_back_whole_from_a_full_backup() {
     let _serial = crate::support::one_at_a_time().await;
     let Some(corpus) = aidoc_testkit::paths::corpus_dir() else {
         assert!(std::env::var_os("CI").is_none(), "../shared/corpus is missing in CI");
         eprintln!("skipped: ../shared/corpus is not next to this checkout");
         return;
     };
-    let t = Ingest::start(&[("AIDOC_WORKER__CONCURRENCY", "2")]).await;
+    let mut t = Ingest::start(&[("AIDOC_WORKER__CONCURRENCY", "2")]).await;
     let mut files = Vec::new();
     for sub in ["pdf", "docx"] {
         for e in std::fs::read_dir(corpus.join(sub)).unwrap().flatten() {
@@ -467,4 +467,16 @@ async fn the_shared_corpus_ingests_with_typed_failures() {
             .contains("trace")),
         "{r:#}"
     );
+
+    // The indexed corpus survives a full backup, the loss of everything and the restore.
+    crate::backup::full_backup_round_trip(
+        &mut t,
+        &[
+            ("trace-based just-in-time type specialization", "hybrid"),
+            ("Classic Set Theory", "keyword"),
+            ("实数 有理数", "hybrid"),
+            ("how does a compiler find hot loops to optimise", "semantic"),
+        ],
+    )
+    .await;
 }
