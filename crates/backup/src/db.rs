@@ -162,6 +162,17 @@ pub async fn drop_schemas(client: &Client) -> Result<()> {
     Ok(())
 }
 
+/// Gathers the statistics of every table in aidoc's schemas. `pg_restore` brings rows back, not statistics, and
+/// keyword search plans its queries from the `tsv` column's lexeme statistics: without this a restored library
+/// would rank differently until autovacuum got round to it.
+pub async fn analyze(client: &Client) -> Result<()> {
+    for table in tables(client).await? {
+        let (schema, name) = table.split_once('.').unwrap_or(("public", table.as_str()));
+        client.batch_execute(&format!("ANALYZE {}.{}", ident(schema), ident(name))).await?;
+    }
+    Ok(())
+}
+
 pub async fn create_extensions(client: &Client) -> Result<()> {
     for ext in EXTENSIONS {
         client.batch_execute(&format!("CREATE EXTENSION IF NOT EXISTS {}", ident(ext))).await?;

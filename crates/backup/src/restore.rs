@@ -224,6 +224,7 @@ impl Engine {
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "applied this release's newer migrations to the restored backup");
         }
+        crate::db::analyze(client).await?;
         Ok(applied)
     }
 

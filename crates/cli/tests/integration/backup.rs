@@ -129,6 +129,16 @@ fn relaunch(t: &Ingest, name: &str) -> Launch {
 /// backup's name.
 pub async fn full_backup_round_trip(t: &mut Ingest, queries: &[(&str, &str)]) -> String {
     let docs_bucket = t.s3.store("aidoc").await;
+    // Keyword search plans from the lexeme statistics autovacuum keeps (the indexer reads them once a minute); the
+    // "before" picture is taken with fresh ones, as the restore gathers them itself.
+    t.stack.db.client().await.batch_execute("ANALYZE search.chunks").await.expect("analyze");
+    stop(&mut t.stack.indexer).await;
+    t.stack.indexer = relaunch(t, "indexer")
+        .env("AIDOC_LISTEN_ADDR", t.stack.indexer.main_addr.to_string())
+        .env("AIDOC_API_URL", t.stack.api.url())
+        .env("AIDOC_PARSER_URL", t.stack.parser.url())
+        .spawn();
+    t.stack.indexer.wait_ready(crate::support::READY).await;
     let before_docs = documents(t).await;
     let before_search = searches(t, queries).await;
     let before_chunks = chunks_digest(t).await;
