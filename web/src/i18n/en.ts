@@ -16,6 +16,7 @@ export const en = {
   'role.admin': 'admin',
   'role.editor': 'editor',
   'role.viewer': 'viewer',
+  'role.unknown': 'unknown role',
 
   'common.loading': 'Loading…',
   'common.retry': 'Try again',

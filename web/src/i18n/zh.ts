@@ -18,6 +18,7 @@ export const zh: Record<MessageKey, string> = {
   'role.admin': '管理员',
   'role.editor': '编辑',
   'role.viewer': '只读用户',
+  'role.unknown': '未知角色',
 
   'common.loading': '加载中…',
   'common.retry': '重试',
