@@ -18,6 +18,7 @@ const PDF = join(CORPUS, 'pdf/pdfjs-tracemonkey.pdf')
 const DOCX = join(CORPUS, 'docx/pandoc-instrtext-chinese.docx')
 const VIEWER = 'e2e-viewer'
 const VIEWER_PW = 'viewer-password-0123456'
+const VIEWER_PW2 = 'viewer-reset-password-6543210'
 
 function need(name) {
   const v = process.env[name]
@@ -234,6 +235,49 @@ try {
   form.append('file', new Blob([readFileSync(PDF)], { type: 'application/pdf' }), 'forced.pdf')
   const forced = await fetch(`${BASE}/api/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` }, body: form })
   check(forced.status === 403, `a viewer's forced upload is refused with 403 (got ${forced.status})`)
+  check((await page.getByRole('link', { name: 'Monitor' }).count()) === 0, 'no Monitor link for a viewer')
+  await page.goto(`${BASE}/monitor`)
+  await page.waitForURL(/\/library$/)
+
+  step = "an admin resets the viewer's password; the old one is refused, the new one works"
+  await page.locator('[data-test=signout]').click()
+  await page.waitForURL(/\/signin/)
+  await page.getByLabel('User name').fill(ADMIN)
+  await page.getByLabel('Password').fill(ADMIN_PW)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/library$/)
+  await page.getByRole('link', { name: 'Users' }).click()
+  await page.getByRole('button', { name: `Reset password for ${VIEWER}` }).click()
+  const dialog = page.getByRole('dialog', { name: `New password for ${VIEWER}` })
+  await dialog.waitFor()
+  await dialog.getByLabel('New password', { exact: true }).fill('too-short')
+  await dialog.getByLabel('New password again').fill('too-short')
+  await dialog.getByRole('button', { name: 'Set password' }).click()
+  await dialog.getByText('The password needs at least 12 characters.').waitFor()
+  await dialog.getByLabel('New password', { exact: true }).fill(VIEWER_PW2)
+  await dialog.getByLabel('New password again').fill(VIEWER_PW2)
+  await shot('14-users-reset', false)
+  await dialog.getByRole('button', { name: 'Set password' }).click()
+  await page.getByText(`The password of ${VIEWER} was changed`).waitFor()
+  check(!(await dialog.isVisible()), 'the dialog closes after the reset')
+  const stale = await fetch(`${BASE}/api/v1/documents`, { headers: { authorization: `Bearer ${viewerToken}` } })
+  check(stale.status === 401, `the viewer's session ended with the reset (got ${stale.status})`)
+  const old = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: VIEWER, password: VIEWER_PW }),
+  })
+  check(old.status === 401, `the old password is refused (got ${old.status})`)
+  await page.locator('[data-test=signout]').click()
+  await page.waitForURL(/\/signin/)
+  await page.getByLabel('User name').fill(VIEWER)
+  await page.getByLabel('Password').fill(VIEWER_PW)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByText('The user name or password is wrong.').waitFor()
+  await page.getByLabel('Password').fill(VIEWER_PW2)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/library$/)
+  log('password reset: old refused, new accepted')
 
   step = 'no console errors or CSP violations'
   check(problems.length === 0, problems.join('\n'))
