@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { age, fill, grid, hasData, ingestSeries, latest, trafficSeries, usageSeries } from './series'
+import { age, fill, grid, hasData, ingestSeries, latest, timeLabels, trafficSeries, usageSeries } from './series'
 
 const at = (iso: string) => Date.parse(iso)
 
@@ -87,5 +87,16 @@ describe('ingestSeries and usageSeries', () => {
     expect(age(42, 'en')).toEqual({ value: '42', unit: 's' })
     expect(age(210, 'en')).toEqual({ value: '3.5', unit: 'min' })
     expect(age(7560, 'en')).toEqual({ value: '2.1', unit: 'h' })
+  })
+})
+
+describe('timeLabels', () => {
+  it('shows hours and minutes within a day, the date and hour over days', () => {
+    const day = timeLabels(grid(180, 60, Date.parse('2026-11-26T08:02:00Z')), 'en')
+    expect(day).toHaveLength(3)
+    expect(day.every((l) => /^\d\d:\d\d$/.test(l))).toBe(true)
+    const week = timeLabels(grid(7 * 86400, 3600, Date.parse('2026-11-26T08:02:00Z')), 'en')
+    expect(week).toHaveLength(168)
+    expect(week[0]).toMatch(/^11\/\d+, \d\d$/)
   })
 })

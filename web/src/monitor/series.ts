@@ -120,7 +120,9 @@ export function timeLabels(g: Grid, locale: string): string[] {
   const span = (g.times[g.times.length - 1] ?? 0) - (g.times[0] ?? 0)
   const fmt = new Intl.DateTimeFormat(
     locale,
-    span > 24 * 3600 * 1000 ? { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit' },
+    span > 24 * 3600 * 1000
+      ? { month: 'numeric', day: 'numeric', hour: '2-digit', hourCycle: 'h23' }
+      : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
   )
   return g.times.map((t) => fmt.format(t))
 }
