@@ -203,7 +203,12 @@ async fn add_traffic(c: &mut AsyncPgConnection, d: &pb::TrafficDelta) -> diesel:
     .await
 }
 
-async fn add_usage(c: &mut AsyncPgConnection, day: chrono::NaiveDate, u: &pb::UsageDelta, users: &[Uuid]) -> diesel::QueryResult<()> {
+async fn add_usage(
+    c: &mut AsyncPgConnection,
+    day: chrono::NaiveDate,
+    u: &pb::UsageDelta,
+    users: &[Uuid],
+) -> diesel::QueryResult<()> {
     if u.searches > 0 {
         diesel::sql_query(
             "INSERT INTO catalog.monitor_usage (day, searches) VALUES ($1, $2)
@@ -260,11 +265,8 @@ impl pb::monitor_service_server::MonitorService for Monitor {
             if u.user_ids.len() > MAX_USERS {
                 return Err(ErrorCode::TooLarge.status(format!("at most {MAX_USERS} users per day")));
             }
-            let users = u
-                .user_ids
-                .iter()
-                .map(|id| crate::util::parse_id(id, "user_ids"))
-                .collect::<Result<Vec<_>, _>>()?;
+            let users =
+                u.user_ids.iter().map(|id| crate::util::parse_id(id, "user_ids")).collect::<Result<Vec<_>, _>>()?;
             usage.push((day, u, users));
         }
         let mut c = conn(&self.pool).await?;
@@ -299,7 +301,10 @@ impl pb::monitor_service_server::MonitorService for Monitor {
         Ok(Response::new(pb::GetTrafficResponse { groups: fold_traffic(rows, step) }))
     }
 
-    async fn get_ingest(&self, request: Request<pb::GetIngestRequest>) -> Result<Response<pb::GetIngestResponse>, Status> {
+    async fn get_ingest(
+        &self,
+        request: Request<pb::GetIngestRequest>,
+    ) -> Result<Response<pb::GetIngestResponse>, Status> {
         let req = request.into_inner();
         let (window, step) = window(req.window_seconds, req.step_seconds)?;
         let mut c = conn(&self.pool).await?;

@@ -2,10 +2,10 @@
 //! made), a server span joined to the caller's W3C trace context, RED
 //! metrics by matched route, and one access-log line.
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::HttpMessage;
 use actix_web::middleware::Next;
 use std::time::Instant;
 use tracing::Instrument;

@@ -312,7 +312,8 @@ pub async fn services(state: web::Data<AppState>, _: Admin) -> HttpResponse {
         status: if state.health.report().await.is_ready() { "serving" } else { "not_serving" }.into(),
         version: aidoc_common::VERSION.into(),
         latency_ms: 0.0,
-        started_at: chrono::DateTime::<chrono::Utc>::from(state.started_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        started_at: chrono::DateTime::<chrono::Utc>::from(state.started_at)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         error: None,
     };
     let mut events: Vec<info::LogEvent> =
