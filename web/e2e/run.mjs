@@ -188,6 +188,43 @@ try {
   await page.getByText('document.create').first().waitFor()
   await shot('09-audit')
 
+  step = 'the monitor shows the traffic, ingest and usage of this run'
+  await page.getByRole('link', { name: 'Monitor' }).click()
+  await page.waitForURL(/\/monitor$/)
+  await page.locator('[data-test=services]').waitFor()
+  const serving = page.locator('[data-test=services] tbody tr[data-service] .badge[data-status=serving]')
+  const services = await page.locator('[data-test=services] tbody tr[data-service]').evaluateAll((rows) => rows.map((r) => r.dataset.service).sort())
+  check(services.join(' ') === 'api backup gateway indexer parser', `the services table lists the five services: ${services}`)
+  check((await serving.count()) === 5, `all five services are serving (${await serving.count()})`)
+  const rate = page.locator('[data-chart="Request rate"]')
+  check(((await rate.getAttribute('data-nonzero')) ?? '').split(' ').includes('search'), 'the search group has requests')
+  check(((await page.locator('[data-chart="Parse and embed throughput"]').getAttribute('data-nonzero')) ?? '').includes('pages'), 'pages were parsed in this window')
+  const activity = await page.locator('[data-chart="Uploads and searches per day"] [data-test=chart-summary]').textContent()
+  const uploadsToday = Number(activity.match(/Uploads: latest (\d+)/)?.[1] ?? 0)
+  check(uploadsToday >= 2, `today's uploads are counted (${activity})`)
+  check(Number((await page.locator('[data-tile=active] .tile-value').textContent()).trim()) >= 1, 'an active user in the last 24 hours')
+  // The canvases are really drawn on.
+  await page.waitForTimeout(600) // the charts' entry animation
+  const painted = await page.locator('[data-chart] canvas').evaluateAll((cs) =>
+    cs.map((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+      let n = 0
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++
+      return n
+    }),
+  )
+  check(painted.length === 7 && painted.every((n) => n > 500), `seven charts with pixels drawn: ${painted}`)
+  await shot('15-monitor')
+  await page.locator('[data-test=window]').selectOption('86400')
+  await page.locator('[data-test=live]').getByText(/Updated/).waitFor()
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.waitForTimeout(600)
+  const monitorOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  check(monitorOverflow <= 1, `no sideways scrolling on the monitor at phone width (overflow ${monitorOverflow}px)`)
+  await shot('16-monitor-phone')
+  await page.setViewportSize({ width: 1280, height: 860 })
+  log('monitor checked')
+
   step = 'switch language, remembered across a reload (session kept by the cookie)'
   await page.locator('[data-test=lang]').selectOption('zh')
   await page.getByRole('link', { name: '文档库' }).waitFor()
@@ -236,6 +273,8 @@ try {
   const forced = await fetch(`${BASE}/api/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` }, body: form })
   check(forced.status === 403, `a viewer's forced upload is refused with 403 (got ${forced.status})`)
   check((await page.getByRole('link', { name: 'Monitor' }).count()) === 0, 'no Monitor link for a viewer')
+  const monitorAsViewer = await fetch(`${BASE}/api/v1/monitor/traffic`, { headers: { authorization: `Bearer ${viewerToken}` } })
+  check(monitorAsViewer.status === 403, `the monitor API refuses a viewer with 403 (got ${monitorAsViewer.status})`)
   await page.goto(`${BASE}/monitor`)
   await page.waitForURL(/\/library$/)
 

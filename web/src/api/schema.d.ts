@@ -367,6 +367,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/monitor/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ingest queue now, and its depth and throughput over the window. */
+        get: operations["ingest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitor/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each service's health, version and start time, and the most recent
+         *     warnings and errors of all of them (this gateway's included).
+         */
+        get: operations["services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitor/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Request rate, p95 latency and error rate per route group, summed over
+         *     every gateway instance. Health, metrics and the OpenAPI document are not counted.
+         */
+        get: operations["traffic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitor/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Uploads, searches and active users per day. */
+        get: operations["usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search": {
         parameters: {
             query?: never;
@@ -645,6 +719,14 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "invalid_argument" | "malformed_body" | "unauthenticated" | "invalid_credentials" | "token_expired" | "permission_denied" | "not_found" | "already_exists" | "conflict" | "too_large" | "unsupported_format" | "encrypted" | "corrupt" | "timeout" | "rate_limited" | "unimplemented" | "method_not_allowed" | "unavailable" | "cancelled" | "internal";
+        Event: {
+            at: string;
+            /** @description `warn` or `error`. */
+            level: string;
+            message: string;
+            service: string;
+            target: string;
+        };
         Failure: {
             code: string;
             message: string;
@@ -660,6 +742,39 @@ export interface components {
             /** @description Language codes, e.g. `en`, `zh`. */
             languages?: string[];
             tags?: string[];
+        };
+        Ingest: {
+            /** Format: int64 */
+            failed: number;
+            /** Format: double */
+            oldest_queued_age_seconds: number;
+            points: components["schemas"]["IngestPoint"][];
+            /** Format: int64 */
+            queued: number;
+            /** Format: int64 */
+            running: number;
+            /** Format: int32 */
+            step_seconds: number;
+        };
+        IngestPoint: {
+            /**
+             * Format: int64
+             * @description Chunks of the jobs completed within the step.
+             */
+            chunks_embedded: number;
+            /** Format: double */
+            oldest_queued_age_seconds: number;
+            /**
+             * Format: int64
+             * @description Pages of the jobs completed within the step.
+             */
+            pages_parsed: number;
+            /**
+             * Format: int64
+             * @description The highest sampled queue depth within the step.
+             */
+            queued: number;
+            t: string;
         };
         /** @description Why one item of a batch failed; `code` as in the error body. */
         ItemError: {
@@ -973,6 +1088,21 @@ export interface components {
             /** Format: int64 */
             took_ms: number;
         };
+        Service: {
+            error?: string | null;
+            /**
+             * Format: double
+             * @description Round trip of the health check in ms.
+             */
+            latency_ms: number;
+            name: string;
+            /** @description When the service process started (RFC 3339; empty when unreachable). */
+            started_at: string;
+            /** @description `serving`, `not_serving`, `unknown`, `service_unknown` or `unreachable`. */
+            status: string;
+            /** @description The version the service reports (empty when unreachable). */
+            version: string;
+        };
         ServiceStatus: {
             error?: string | null;
             /** Format: double */
@@ -980,6 +1110,11 @@ export interface components {
             name: string;
             /** @description `serving`, `not_serving`, `unknown`, `service_unknown` or `unreachable`. */
             status: string;
+        };
+        Services: {
+            /** @description The most recent warnings and errors of every service, newest first (at most 100). */
+            events: components["schemas"]["Event"][];
+            services: components["schemas"]["Service"][];
         };
         SystemStatus: {
             services: components["schemas"]["ServiceStatus"][];
@@ -1004,6 +1139,36 @@ export interface components {
             refresh_token: string;
             token_type: string;
             user: components["schemas"]["User"];
+        };
+        Traffic: {
+            groups: components["schemas"]["TrafficGroup"][];
+            /** Format: int32 */
+            step_seconds: number;
+            /** Format: int32 */
+            window_seconds: number;
+        };
+        TrafficGroup: {
+            /** @description `auth`, `documents`, `search`, `mcp`, `admin` or `ui`. */
+            group: string;
+            /** @description Steps with traffic only, oldest first. */
+            points: components["schemas"]["TrafficPoint"][];
+        };
+        TrafficPoint: {
+            /**
+             * Format: double
+             * @description Share of answers with a 5xx status (4xx answers are not errors).
+             */
+            error_rate: number;
+            /**
+             * Format: double
+             * @description 95th percentile latency in ms, interpolated within fixed histogram
+             *     buckets merged over every gateway instance.
+             */
+            p95_ms: number;
+            /** Format: double */
+            requests_per_second: number;
+            /** @description Start of the step (RFC 3339). */
+            t: string;
         };
         UpdateMeBody: {
             /** @description Required with `password`. */
@@ -1037,6 +1202,31 @@ export interface components {
         /** @description The answer to an upload. */
         UploadResults: {
             items: components["schemas"]["UploadItem"][];
+        };
+        Usage: {
+            /** Format: int64 */
+            active_users_24h: number;
+            /** @description Every day of the range, oldest first. */
+            days: components["schemas"]["UsageDay"][];
+        };
+        UsageDay: {
+            /**
+             * Format: int64
+             * @description Users that made an authenticated request that day.
+             */
+            active_users: number;
+            /** @description `YYYY-MM-DD` (UTC). */
+            day: string;
+            /**
+             * Format: int64
+             * @description REST searches and MCP `search_docs` calls.
+             */
+            searches: number;
+            /**
+             * Format: int64
+             * @description Documents and new versions uploaded (and not deleted since).
+             */
+            uploads: number;
         };
         User: {
             created_at: string;
@@ -2114,6 +2304,122 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Timeout"];
+        };
+    };
+    ingest: {
+        parameters: {
+            query?: {
+                /** @description The window in seconds up to now, 300 to 604800 (default 3600). */
+                window?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue now and its history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ingest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Timeout"];
+        };
+    };
+    services: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Services and recent events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Services"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Timeout"];
+        };
+    };
+    traffic: {
+        parameters: {
+            query?: {
+                /** @description The window in seconds up to now, 300 to 604800 (default 3600). */
+                window?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One series per route group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Traffic"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["Timeout"];
+        };
+    };
+    usage: {
+        parameters: {
+            query?: {
+                /** @description Days up to today (UTC), 1 to 90 (default 14). */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per day. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -48,33 +48,10 @@ export type NewUser = BodyOf<'/api/v1/users', 'post'>
 /** One page of a list: every `Page_*` schema has this shape. */
 export type Page<T> = Omit<Schemas['Page_User'], 'items'> & { items: T[] }
 
-// The monitor answers (GET /api/v1/monitor/…, admins). Written from the agreed
-// contract until those operations are in docs/openapi.json; then derived like
-// the rest with ResponseOf.
-export interface TrafficPoint {
-  t: string
-  requests_per_second: number
-  p95_ms: number
-  error_rate: number
-}
-export interface TrafficReport {
-  window_seconds: number
-  step_seconds: number
-  groups: { group: string; points: TrafficPoint[] }[]
-}
-export interface IngestReport {
-  queued: number
-  running: number
-  failed: number
-  oldest_queued_age_seconds: number
-  step_seconds: number
-  points: { t: string; queued: number; oldest_queued_age_seconds: number; pages_parsed: number; chunks_embedded: number }[]
-}
-export interface UsageReport {
-  active_users_24h: number
-  days: { day: string; uploads: number; searches: number; active_users: number }[]
-}
-export interface ServicesReport {
-  services: { name: string; status: string; version?: string | null; latency_ms: number; started_at?: string | null; error?: string | null }[]
-  events: { at: string; level: string; service: string; target?: string; message: string }[]
-}
+// The monitor (GET /api/v1/monitor/…, admins).
+export type TrafficReport = ResponseOf<'/api/v1/monitor/traffic', 'get'>
+export type IngestReport = ResponseOf<'/api/v1/monitor/ingest', 'get'>
+export type UsageReport = ResponseOf<'/api/v1/monitor/usage', 'get'>
+export type ServicesReport = ResponseOf<'/api/v1/monitor/services', 'get'>
+export type WindowQuery = QueryOf<'/api/v1/monitor/traffic', 'get'>
+export type DaysQuery = QueryOf<'/api/v1/monitor/usage', 'get'>

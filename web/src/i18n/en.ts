@@ -299,6 +299,7 @@ export const en = {
   'monitor.status.unreachable': 'Unreachable',
   'monitor.status.not_serving': 'Not serving',
   'monitor.status.unknown': 'Unknown',
+  'monitor.status.service_unknown': 'Not registered',
   'monitor.level.warn': 'Warning',
   'monitor.level.error': 'Error',
   'monitor.col.service': 'Service',

@@ -301,6 +301,7 @@ export const zh: Record<MessageKey, string> = {
   'monitor.status.unreachable': '无法连接',
   'monitor.status.not_serving': '未提供服务',
   'monitor.status.unknown': '未知',
+  'monitor.status.service_unknown': '未注册',
   'monitor.level.warn': '警告',
   'monitor.level.error': '错误',
   'monitor.col.service': '服务',

@@ -34,7 +34,7 @@ const fixtures = () => ({
   services: {
     services: [
       { name: 'gateway', status: 'serving', version: '0.1.0', latency_ms: 0, started_at: minute(60) },
-      { name: 'indexer', status: 'unreachable', version: '', latency_ms: 0, started_at: null, error: 'connection refused' },
+      { name: 'indexer', status: 'unreachable', version: '', latency_ms: 0, started_at: '', error: 'connection refused' },
     ],
     events: [{ at: minute(1), level: 'warn', service: 'indexer', target: 'aidoc_indexer::embed', message: 'slow batch' }],
   },

@@ -7,6 +7,7 @@ mod backup;
 mod hostile;
 mod ingest;
 mod mcp;
+mod monitor;
 mod openapi;
 mod stack;
 mod support;
