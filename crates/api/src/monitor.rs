@@ -86,7 +86,7 @@ fn window(window_seconds: u32, step_seconds: u32) -> Result<(u32, u32), Status> 
     if window_seconds == 0 || window_seconds > MAX_WINDOW_SECONDS {
         return Err(ErrorCode::InvalidArgument.status(format!("window_seconds must be 1..={MAX_WINDOW_SECONDS}")));
     }
-    if step_seconds < 60 || step_seconds % 60 != 0 || window_seconds / step_seconds > 10_000 {
+    if step_seconds < 60 || !step_seconds.is_multiple_of(60) || window_seconds / step_seconds > 10_000 {
         return Err(ErrorCode::InvalidArgument
             .status("step_seconds must be a whole number of minutes with at most 10000 steps in the window"));
     }

@@ -3,7 +3,7 @@
 //! every service's health, version and recent warnings; admins only.
 
 use crate::support::{Stack, start_stack};
-use aidoc_testkit::service::Signal;
+use aidoc_testkit::service::{Launch, Signal};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -245,13 +245,41 @@ async fn monitor_endpoints_report_real_figures() {
     assert!(warning["message"].as_str().unwrap().contains("job="), "fields rendered: {warning}");
     assert_eq!(settled(&stack, &broken).await["status"], "failed");
 
+    // A second gateway instance that flushes only at shutdown: its searches
+    // are not in the figures until it stops, then they add to the first one's.
+    let mut second = Launch::new("gateway");
+    for (k, v) in &stack.env {
+        second = second.env(k, v.clone());
+    }
+    let mut second = second
+        .env("AIDOC_GATEWAY__MONITOR_FLUSH_INTERVAL", "5m")
+        .env("AIDOC_API_URL", stack.api.url())
+        .env("AIDOC_INDEXER_URL", stack.indexer.url())
+        .env("AIDOC_PARSER_URL", stack.parser.url())
+        .env("AIDOC_BACKUP_URL", stack.backup.url())
+        .spawn();
+    second.wait_ready(crate::support::READY).await;
+    let c2 = Client { http: http.clone(), base: second.url() };
+    for q in ["crane", "grease"] {
+        assert_eq!(c2.search(&key, json!({ "query": q })).await, 200);
+    }
+    let held = c2.get("/api/v1/monitor/traffic", &admin).await.1;
+    assert_eq!(totals(&held, "search"), (4, 0), "not delivered before the flush: {held:#}");
+    second.signal(Signal::SIGTERM);
+    assert_eq!(second.wait_exit(Duration::from_secs(30)).await, Some(0));
+    let traffic = c.get("/api/v1/monitor/traffic", &admin).await.1;
+    assert_eq!(totals(&traffic, "search"), (6, 0), "both instances, the second flushed at shutdown: {traffic:#}");
+    let usage = c.get("/api/v1/monitor/usage?days=1", &admin).await.1;
+    assert_eq!(usage["days"][0]["searches"], 6, "{usage}");
+    assert_eq!(usage["days"][0]["active_users"], 2, "the same users through another instance: {usage}");
+
     // A real 5xx: with the indexer gone a search fails with 503 and counts as an error.
     stack.indexer.signal(Signal::SIGKILL);
     stack.indexer.wait_exit(Duration::from_secs(10)).await;
     assert_eq!(c.search(&key, json!({ "query": "harbour" })).await, 503);
     let traffic =
-        until(&c, &admin, "/api/v1/monitor/traffic", "the failed search", |t| totals(t, "search").0 >= 5).await;
-    assert_eq!(totals(&traffic, "search"), (5, 1), "{traffic:#}");
+        until(&c, &admin, "/api/v1/monitor/traffic", "the failed search", |t| totals(t, "search").0 >= 7).await;
+    assert_eq!(totals(&traffic, "search"), (7, 1), "{traffic:#}");
     let services = c.get("/api/v1/monitor/services", &admin).await.1;
     let indexer = services["services"].as_array().unwrap().iter().find(|s| s["name"] == "indexer").unwrap();
     assert_eq!(indexer["status"], "unreachable", "{indexer}");
