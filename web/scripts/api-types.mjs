@@ -4,7 +4,7 @@
 //   node scripts/api-types.mjs          regenerate src/api/schema.d.ts
 //   node scripts/api-types.mjs --check  fail when the committed file is stale
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -12,6 +12,11 @@ const web = new URL('..', import.meta.url).pathname
 const spec = join(web, '../docs/openapi.json')
 const target = join(web, 'src/api/schema.d.ts')
 const bin = join(web, 'node_modules/.bin/openapi-typescript')
+
+if (!existsSync(bin)) {
+  console.error('openapi-typescript is not installed: run `npm ci` in web/ first.')
+  process.exit(1)
+}
 
 function generate() {
   const dir = mkdtempSync(join(tmpdir(), 'aidoc-api-types-'))
