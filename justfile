@@ -19,6 +19,7 @@ fmt:
 openapi:
     cargo run --quiet -p aidoc-gateway -- openapi > docs/openapi.json.new
     mv docs/openapi.json.new docs/openapi.json
+    if [ -d web/node_modules ]; then cd web && npm run --silent gen:api; fi
 
 lint:
     cargo fmt --all -- --check

@@ -22,10 +22,11 @@ cargo fmt --all -- --check
 step "lints"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-step "web UI: type check, unit tests, build (the gateway's browser test serves web/dist)"
+step "web UI: API types, type check, unit tests, build (the gateway's browser test serves web/dist)"
 if command -v npm >/dev/null 2>&1; then
   [ -d web/node_modules ] || (cd web && npm ci --no-audit --no-fund)
-  (cd web && npx vitest run && npm run build)
+  # The web types must be the ones docs/openapi.json generates (npm run gen:api).
+  (cd web && npm run check:api && npx vitest run && npm run build)
 elif [ -n "${CI:-}" ]; then
   echo "npm is missing: CI must build and test the web UI" >&2
   exit 1

@@ -19,6 +19,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "aidoc/api/v1/catalog.proto",
         "aidoc/api/v1/jobs.proto",
         "aidoc/api/v1/identity.proto",
+        "aidoc/api/v1/monitor.proto",
+        "aidoc/common/v1/info.proto",
         "aidoc/backup/v1/backup.proto",
     ]
     .map(|f| root.join(f));

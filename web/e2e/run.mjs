@@ -18,6 +18,7 @@ const PDF = join(CORPUS, 'pdf/pdfjs-tracemonkey.pdf')
 const DOCX = join(CORPUS, 'docx/pandoc-instrtext-chinese.docx')
 const VIEWER = 'e2e-viewer'
 const VIEWER_PW = 'viewer-password-0123456'
+const VIEWER_PW2 = 'viewer-reset-password-6543210'
 
 function need(name) {
   const v = process.env[name]
@@ -187,6 +188,49 @@ try {
   await page.getByText('document.create').first().waitFor()
   await shot('09-audit')
 
+  step = 'the monitor shows the traffic, ingest and usage of this run'
+  await page.getByRole('link', { name: 'Monitor' }).click()
+  await page.waitForURL(/\/monitor$/)
+  await page.locator('[data-test=services]').waitFor()
+  const serving = page.locator('[data-test=services] tbody tr[data-service] .badge[data-status=serving]')
+  const services = await page.locator('[data-test=services] tbody tr[data-service]').evaluateAll((rows) => rows.map((r) => r.dataset.service).sort())
+  check(services.join(' ') === 'api backup gateway indexer parser', `the services table lists the five services: ${services}`)
+  check((await serving.count()) === 5, `all five services are serving (${await serving.count()})`)
+  // The gateway hands its figures to the api every second: at most a refresh or two.
+  const rate = page.locator('[data-chart="Request rate"]')
+  for (let i = 0; i < 10 && !((await rate.getAttribute('data-nonzero')) ?? '').split(' ').includes('search'); i++) {
+    await page.waitForTimeout(1000)
+    await page.locator('[data-test=refresh]').click()
+  }
+  check(((await rate.getAttribute('data-nonzero')) ?? '').split(' ').includes('search'), 'the search group has requests')
+  check(((await page.locator('[data-chart="Parse and embed throughput"]').getAttribute('data-nonzero')) ?? '').includes('pages'), 'pages were parsed in this window')
+  const activity = await page.locator('[data-chart="Uploads and searches per day"] [data-test=chart-summary]').textContent()
+  const uploadsToday = Number(activity.match(/Uploads: latest (\d+)/)?.[1] ?? 0)
+  check(uploadsToday >= 2, `today's uploads are counted (${activity})`)
+  check(Number((await page.locator('[data-tile=active] .tile-value').textContent()).trim()) >= 1, 'an active user in the last 24 hours')
+  // The canvases are really drawn on.
+  const painted = await page.locator('[data-chart] canvas').evaluateAll((cs) =>
+    cs.map((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+      let n = 0
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++
+      return n
+    }),
+  )
+  check(painted.length === 7 && painted.every((n) => n > 500), `seven charts with pixels drawn: ${painted}`)
+  await shot('15-monitor')
+  const day = page.waitForResponse((r) => r.url().includes('/api/v1/monitor/traffic?window=86400') && r.status() === 200)
+  await page.locator('[data-test=window]').selectOption('86400')
+  await day
+  await page.locator('[data-test=services]').waitFor()
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.waitForTimeout(600)
+  const monitorOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  check(monitorOverflow <= 1, `no sideways scrolling on the monitor at phone width (overflow ${monitorOverflow}px)`)
+  await shot('16-monitor-phone')
+  await page.setViewportSize({ width: 1280, height: 860 })
+  log('monitor checked')
+
   step = 'switch language, remembered across a reload (session kept by the cookie)'
   await page.locator('[data-test=lang]').selectOption('zh')
   await page.getByRole('link', { name: '文档库' }).waitFor()
@@ -234,6 +278,51 @@ try {
   form.append('file', new Blob([readFileSync(PDF)], { type: 'application/pdf' }), 'forced.pdf')
   const forced = await fetch(`${BASE}/api/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` }, body: form })
   check(forced.status === 403, `a viewer's forced upload is refused with 403 (got ${forced.status})`)
+  check((await page.getByRole('link', { name: 'Monitor' }).count()) === 0, 'no Monitor link for a viewer')
+  const monitorAsViewer = await fetch(`${BASE}/api/v1/monitor/traffic`, { headers: { authorization: `Bearer ${viewerToken}` } })
+  check(monitorAsViewer.status === 403, `the monitor API refuses a viewer with 403 (got ${monitorAsViewer.status})`)
+  await page.goto(`${BASE}/monitor`)
+  await page.waitForURL(/\/library$/)
+
+  step = "an admin resets the viewer's password; the old one is refused, the new one works"
+  await page.locator('[data-test=signout]').click()
+  await page.waitForURL(/\/signin/)
+  await page.getByLabel('User name').fill(ADMIN)
+  await page.getByLabel('Password').fill(ADMIN_PW)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/library$/)
+  await page.getByRole('link', { name: 'Users' }).click()
+  await page.getByRole('button', { name: `Reset password for ${VIEWER}` }).click()
+  const dialog = page.getByRole('dialog', { name: `New password for ${VIEWER}` })
+  await dialog.waitFor()
+  await dialog.getByLabel('New password', { exact: true }).fill('too-short')
+  await dialog.getByLabel('New password again').fill('too-short')
+  await dialog.getByRole('button', { name: 'Set password' }).click()
+  await dialog.getByText('The password needs at least 12 characters.').waitFor()
+  await dialog.getByLabel('New password', { exact: true }).fill(VIEWER_PW2)
+  await dialog.getByLabel('New password again').fill(VIEWER_PW2)
+  await shot('14-users-reset', false)
+  await dialog.getByRole('button', { name: 'Set password' }).click()
+  await page.getByText(`The password of ${VIEWER} was changed`).waitFor()
+  check(!(await dialog.isVisible()), 'the dialog closes after the reset')
+  const stale = await fetch(`${BASE}/api/v1/documents`, { headers: { authorization: `Bearer ${viewerToken}` } })
+  check(stale.status === 401, `the viewer's session ended with the reset (got ${stale.status})`)
+  const old = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: VIEWER, password: VIEWER_PW }),
+  })
+  check(old.status === 401, `the old password is refused (got ${old.status})`)
+  await page.locator('[data-test=signout]').click()
+  await page.waitForURL(/\/signin/)
+  await page.getByLabel('User name').fill(VIEWER)
+  await page.getByLabel('Password').fill(VIEWER_PW)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByText('The user name or password is wrong.').waitFor()
+  await page.getByLabel('Password').fill(VIEWER_PW2)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/library$/)
+  log('password reset: old refused, new accepted')
 
   step = 'no console errors or CSP violations'
   check(problems.length === 0, problems.join('\n'))

@@ -12,6 +12,7 @@ export const router = createRouter({
     { path: '/keys', name: 'keys', component: () => import('./views/Keys.vue') },
     { path: '/categories', name: 'categories', component: () => import('./views/Categories.vue') },
     { path: '/users', name: 'users', component: () => import('./views/Users.vue'), meta: { admin: true } },
+    { path: '/monitor', name: 'monitor', component: () => import('./views/Monitor.vue'), meta: { admin: true } },
     { path: '/audit', name: 'audit', component: () => import('./views/Audit.vue'), meta: { admin: true } },
     { path: '/:rest(.*)*', name: 'notfound', component: () => import('./views/NotFound.vue') },
   ],

@@ -136,16 +136,21 @@ pub async fn queue_stats(c: &mut AsyncPgConnection) -> diesel::QueryResult<pb::Q
 
 /// Publishes the queue as `aidoc_ingest_queue_depth{state}` and
 /// `aidoc_ingest_oldest_job_age_seconds`.
-pub async fn record_queue_metrics(pool: &PgPool) {
-    let Ok(mut c) = pool.get().await else { return };
+/// Returns the figures for the monitor's queue samples.
+pub async fn record_queue_metrics(pool: &PgPool) -> Option<pb::QueueStatsResponse> {
+    let Ok(mut c) = pool.get().await else { return None };
     match queue_stats(&mut c).await {
         Ok(s) => {
             for (state, n) in [("queued", s.queued), ("running", s.running), ("failed", s.failed)] {
                 metrics::gauge!(crate::metrics::INGEST_QUEUE_DEPTH, "state" => state).set(n as f64);
             }
             metrics::gauge!(crate::metrics::INGEST_OLDEST_JOB_AGE_SECONDS).set(s.oldest_queued_age_seconds);
+            Some(s)
         }
-        Err(e) => tracing::warn!(error = %e, "queue statistics unavailable"),
+        Err(e) => {
+            tracing::warn!(error = %e, "queue statistics unavailable");
+            None
+        }
     }
 }
 
@@ -232,6 +237,9 @@ impl pb::job_service_server::JobService for Jobs {
                 .bind::<Text, _>(&title)
                 .execute(c)
                 .await?;
+                if n > 0 {
+                    crate::monitor::record_completed(c, req.page_count, req.chunk_count).await?;
+                }
                 Ok(n)
             })
             .await?;

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod migrations;
 pub mod models;
+pub mod monitor;
 pub mod schema;
 pub mod util;
 
@@ -23,13 +24,15 @@ use aidoc_common::{Runtime, Settings, Shutdown};
 use aidoc_proto::api::v1::{
     audit_service_server::AuditServiceServer, catalog_service_server::CatalogServiceServer,
     identity_service_server::IdentityServiceServer, job_service_server::JobServiceServer,
+    monitor_service_server::MonitorServiceServer,
 };
 use config::ApiConfig;
 use futures::FutureExt;
 use std::time::Duration;
 
-pub const SERVICE_NAMES: [&str; 4] = [
+pub const SERVICE_NAMES: [&str; 5] = [
     "aidoc.api.v1.CatalogService",
+    "aidoc.api.v1.MonitorService",
     "aidoc.api.v1.JobService",
     "aidoc.api.v1.IdentityService",
     "aidoc.api.v1.AuditService",
@@ -58,9 +61,19 @@ pub async fn run(settings: Settings<ApiConfig>, shutdown: Shutdown) -> Result<()
         let pool = pool.clone();
         let stop = runtime.drain_token();
         tokio::spawn(async move {
-            loop {
+            for round in 0u64.. {
                 db::record_pool_metrics(&pool, "primary");
-                jobs::record_queue_metrics(&pool).await;
+                if let Some(stats) = jobs::record_queue_metrics(&pool).await
+                    && let Err(e) = monitor::sample_queue(&pool, &stats).await
+                {
+                    tracing::debug!(error = %e, "queue sample not stored");
+                }
+                // Retention: every 5 minutes (the first round included).
+                if round % 60 == 0
+                    && let Err(e) = monitor::prune(&pool).await
+                {
+                    tracing::warn!(error = %e, "old monitor rows not pruned");
+                }
                 match identity::users::count_active(&pool, chrono::Duration::hours(24)).await {
                     Ok(n) => ::metrics::gauge!(metrics::ACTIVE_USERS).set(n as f64),
                     Err(e) => tracing::debug!(error = %e, "active users not counted"),
@@ -82,7 +95,8 @@ pub async fn run(settings: Settings<ApiConfig>, shutdown: Shutdown) -> Result<()
             settings.service.jobs.max_lease,
         )))
         .add_service(IdentityServiceServer::new(identity::Identity::new(pool.clone(), settings.service.login.clone())))
-        .add_service(AuditServiceServer::new(audit::Audit::new(pool.clone())));
+        .add_service(AuditServiceServer::new(audit::Audit::new(pool.clone())))
+        .add_service(MonitorServiceServer::new(monitor::Monitor::new(pool.clone())));
     // Ready only once the first admin exists: a sign-in right after
     // readiness must find it.
     let bootstrapped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

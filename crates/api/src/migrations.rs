@@ -20,4 +20,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "blob_deletions",
         sql: include_str!("../migrations/20261126000010_blob_deletions.sql"),
     },
+    Migration {
+        version: 20261126000020,
+        name: "monitor",
+        sql: include_str!("../migrations/20261126000020_monitor.sql"),
+    },
 ];

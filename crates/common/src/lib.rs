@@ -10,11 +10,14 @@ pub mod client;
 pub mod config;
 #[cfg(feature = "db")]
 pub mod db;
+pub mod events;
 pub mod grpc;
 pub mod health;
 pub mod healthcheck;
+pub mod info;
 pub mod main_support;
 pub mod metrics;
+pub mod monitor;
 pub mod propagation;
 pub mod runtime;
 pub mod secret;

@@ -20,6 +20,8 @@ pub struct Runtime {
     pub shutdown: Shutdown,
     pub metrics: PrometheusHandle,
     pub admin_addr: SocketAddr,
+    /// When this process started serving (reported by `aidoc.common.v1.Info`).
+    pub started_at: std::time::SystemTime,
     admin_stop: CancellationToken,
     admin_task: JoinHandle<std::io::Result<()>>,
     drain: CancellationToken,
@@ -44,6 +46,7 @@ impl Runtime {
         base: &BaseConfig,
         shutdown: Shutdown,
     ) -> Result<Runtime, RuntimeError> {
+        let started_at = std::time::SystemTime::now();
         let metrics = crate::metrics::install(service, version);
         let health = Health::default();
         let listener = TcpListener::bind(base.admin_addr).await.map_err(|source| RuntimeError::Bind {
@@ -83,6 +86,7 @@ impl Runtime {
             shutdown,
             metrics,
             admin_addr,
+            started_at,
             admin_stop,
             admin_task,
             drain,
@@ -111,9 +115,10 @@ impl Runtime {
         let addr = listener.local_addr().map_err(RuntimeError::Http)?;
         tracing::info!(%addr, "grpc port up");
         self.health.set_started();
+        let info = crate::info::Info::new(self.service, self.version, self.started_at).server();
         crate::grpc::serve(
             listener,
-            routes,
+            routes.add_service(info),
             services.iter().map(|s| (*s).to_owned()).collect(),
             self.health.clone(),
             self.drain.clone(),

@@ -48,7 +48,7 @@ impl Telemetry {
         let otel_layer =
             provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(format!("aidoc-{service}"))));
 
-        let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
+        let registry = tracing_subscriber::registry().with(filter).with(otel_layer).with(crate::events::layer(service));
         let result = match log.format {
             LogFormat::Json => registry
                 .with(

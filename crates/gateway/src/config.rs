@@ -166,6 +166,10 @@ pub struct HttpConfig {
     /// The built web UI (`web/dist`) served at `/`; unset = no UI (the root
     /// then says how to build it).
     pub web_dir: Option<String>,
+    /// How often this gateway adds its request figures to the monitor data
+    /// in the api (the monitor page's request rate, latency and usage).
+    #[serde(with = "humantime_serde")]
+    pub monitor_flush_interval: std::time::Duration,
 }
 
 impl Default for HttpConfig {
@@ -182,6 +186,7 @@ impl Default for HttpConfig {
             public_url: String::new(),
             mcp_token_budget: 8000,
             web_dir: None,
+            monitor_flush_interval: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -252,6 +257,10 @@ impl ServiceConfig for GatewayConfig {
         if self.auth.refresh_ttl < self.auth.access_ttl || self.auth.refresh_ttl > Duration::from_secs(365 * 24 * 3600)
         {
             p.push("AIDOC_AUTH__REFRESH_TTL: at least the access TTL and at most 365 days".into());
+        }
+        let flush = self.gateway.monitor_flush_interval;
+        if flush < Duration::from_millis(200) || flush > Duration::from_secs(300) {
+            p.push("AIDOC_GATEWAY__MONITOR_FLUSH_INTERVAL: between 200ms and 5m".into());
         }
         if self.auth.issuer.trim().is_empty() {
             p.push("AIDOC_AUTH__ISSUER: required".into());

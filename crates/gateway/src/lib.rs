@@ -15,6 +15,7 @@ pub mod headers;
 pub mod mcp;
 pub mod method;
 pub mod metrics;
+pub mod monitor;
 pub mod observe;
 pub mod openapi;
 pub mod ratelimit;
@@ -96,7 +97,11 @@ pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Resul
         store,
         auth: auth::AuthState::new(&cfg),
         mcp: std::sync::Arc::new(mcp::Sessions::default()),
+        monitor: std::sync::Arc::new(monitor::Recorder::default()),
+        started_at: runtime.started_at,
     };
+    let recorder = state.monitor.clone();
+    let monitor_api = state.backends.api.clone();
 
     let listener = std::net::TcpListener::bind(settings.base.listen_addr)?;
     let addr = listener.local_addr()?;
@@ -116,6 +121,12 @@ pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Resul
     runtime.health.set_started();
 
     let sweeper = blobs::spawn_sweeper(state_for_sweeper, runtime.drain_token());
+    let flusher = monitor::spawn_flusher(
+        recorder.clone(),
+        monitor_api.clone(),
+        cfg.gateway.monitor_flush_interval,
+        runtime.drain_token(),
+    );
     let drain = runtime.drain_token();
     let stopper = tokio::spawn(async move {
         drain.cancelled().await;
@@ -125,6 +136,11 @@ pub async fn run(settings: Settings<GatewayConfig>, shutdown: Shutdown) -> Resul
     server.await?;
     stopper.abort();
     sweeper.abort();
+    let _ = flusher.await;
+    // The last figures, now that every request has been answered.
+    if let Err(s) = monitor::flush(&recorder, monitor_api).await {
+        tracing::warn!(error = %s.message(), "the last monitor figures were not delivered");
+    }
     tracing::info!("http port drained");
     runtime.finish().await;
     Ok(())

@@ -2,6 +2,7 @@
 //! made), a server span joined to the caller's W3C trace context, RED
 //! metrics by matched route, and one access-log line.
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -42,6 +43,8 @@ pub async fn observe(
     }
     aidoc_common::propagation::set_parent_from(&span, &carrier);
 
+    let recorder = req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|s| s.monitor.clone());
+    let group = crate::monitor::group_of(&path);
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
     let elapsed = started.elapsed();
@@ -53,6 +56,14 @@ pub async fn observe(
             span.record("http.route", route.as_str());
             span.record("http.status_code", status);
             aidoc_common::metrics::record_http(&method, &route, status, elapsed);
+            if let (Some(recorder), Some(group)) = (&recorder, group) {
+                let now = std::time::SystemTime::now();
+                let principal = res.request().extensions().get::<crate::auth::Principal>().map(|p| p.user_id.clone());
+                recorder.request(now, group, status, elapsed, principal.as_deref().filter(|u| !u.is_empty()));
+                if route == crate::routes::search::SEARCH_PATH && res.status().is_success() {
+                    recorder.search(now);
+                }
+            }
             if let Ok(v) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(HeaderName::from_static(REQUEST_ID), v);
             }
@@ -63,6 +74,9 @@ pub async fn observe(
         }
         Err(e) => {
             aidoc_common::metrics::record_http(&method, "unmatched", 500, elapsed);
+            if let (Some(recorder), Some(group)) = (&recorder, group) {
+                recorder.request(std::time::SystemTime::now(), group, 500, elapsed, None);
+            }
             Err(e)
         }
     }

@@ -31,4 +31,8 @@ pub struct AppState {
     pub store: std::sync::Arc<dyn aidoc_storage::ObjectStore>,
     pub auth: std::sync::Arc<crate::auth::AuthState>,
     pub mcp: std::sync::Arc<crate::mcp::Sessions>,
+    /// This instance's request figures, until the next flush.
+    pub monitor: std::sync::Arc<crate::monitor::Recorder>,
+    /// When this process started (the monitor's service list).
+    pub started_at: std::time::SystemTime,
 }

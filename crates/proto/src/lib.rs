@@ -36,3 +36,10 @@ pub mod backup {
         tonic::include_proto!("aidoc.backup.v1");
     }
 }
+
+#[allow(clippy::all, missing_docs, rust_2018_idioms)]
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("aidoc.common.v1");
+    }
+}

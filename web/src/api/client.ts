@@ -76,7 +76,7 @@ export class Api {
     return this.token
   }
 
-  async login(username: string, password: string): Promise<Tokens> {
+  async login(username: string, password: string): Promise<Omit<Tokens, 'refresh_token'>> {
     const resp = await this.fetchFn(`${this.base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -84,9 +84,8 @@ export class Api {
       body: JSON.stringify({ username, password }),
     })
     if (!resp.ok) throw await parseError(resp)
-    const tokens = (await resp.json()) as Tokens & { refresh_token?: string }
     // The refresh token stays in its HttpOnly cookie; never keep it in script.
-    delete tokens.refresh_token
+    const { refresh_token: _cookie, ...tokens } = (await resp.json()) as Tokens
     this.token = tokens.access_token
     return tokens
   }

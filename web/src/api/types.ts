@@ -1,162 +1,57 @@
-// The JSON shapes of /api/v1 (see the gateway's dto.rs).
-export type Role = 'admin' | 'editor' | 'viewer'
-export type Status = 'queued' | 'parsing' | 'indexing' | 'ready' | 'failed' | 'unknown'
+// The JSON shapes of /api/v1, derived from the types generated from the
+// committed OpenAPI document (schema.d.ts; `npm run gen:api` rewrites it and
+// `npm run check:api` fails when it is stale). Nothing here is written by hand:
+// when the API changes, the type check of the app says what to fix.
+import type { components, paths } from './schema'
 
-export interface User {
-  id: string
-  username: string
-  display_name: string
-  role: Role
-  disabled: boolean
-  created_at: string
-  last_login_at: string | null
-  last_seen_at: string | null
-}
+type Schemas = components['schemas']
+type Json<C> = C extends { content: { 'application/json': infer B } } ? B : never
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 
-export interface Tokens {
-  access_token: string
-  token_type: string
-  expires_in: number
-  refresh_expires_at: string
-  user: User
-}
+/** The JSON body of the successful (2xx) answer of `method path`. */
+export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] extends { responses: infer R }
+  ? Json<R[Extract<keyof R, 200 | 201>]>
+  : never
 
-export interface Me {
-  user: User
-  via: { type: 'session' | 'api_key' }
-}
+/** The JSON request body of `method path`. */
+export type BodyOf<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: infer B }
+  ? Json<NonNullable<B>>
+  : never
 
-export interface Failure {
-  code: string
-  message: string
-}
+/** The query parameters of `method path`. */
+export type QueryOf<P extends keyof paths, M extends Method> = paths[P][M] extends { parameters: { query?: infer Q } }
+  ? NonNullable<Q>
+  : never
 
-export interface Document {
-  id: string
-  title: string
-  file_name: string
-  media_type: string
-  size_bytes: number
-  sha256: string
-  category_id: string | null
-  tags: string[]
-  status: Status
-  failure: Failure | null
-  page_count: number
-  chunk_count: number
-  language: string | null
-  author: string | null
-  version: number
-  created_at: string
-  updated_at: string
-  created_by: string | null
-}
+export type Role = Schemas['RoleName']
+export type Status = Schemas['DocumentStatus']
+export type User = Schemas['User']
+export type Tokens = ResponseOf<'/api/v1/auth/login', 'post'>
+export type Me = ResponseOf<'/api/v1/auth/me', 'get'>
+export type Failure = Schemas['Failure']
+export type Document = Schemas['Document']
+export type Version = Schemas['Version']
+export type Category = Schemas['Category']
+export type Tag = Schemas['Tag']
+export type SearchHit = Schemas['SearchHit']
+export type SearchResults = ResponseOf<'/api/v1/search', 'get'>
+export type Chunk = Schemas['Chunk']
+export type ChunkList = ResponseOf<'/api/v1/documents/{id}/chunks', 'get'>
+export type OutlineEntry = Schemas['OutlineEntry']
+export type Outline = ResponseOf<'/api/v1/documents/{id}/outline', 'get'>
+export type ApiKey = Schemas['ApiKey']
+export type AuditEvent = Schemas['AuditEvent']
+export type UploadItem = Schemas['UploadItem']
+export type UserPatch = BodyOf<'/api/v1/users/{id}', 'patch'>
+export type NewUser = BodyOf<'/api/v1/users', 'post'>
 
-export interface Page<T> {
-  items: T[]
-  next_cursor: string | null
-}
+/** One page of a list: every `Page_*` schema has this shape. */
+export type Page<T> = Omit<Schemas['Page_User'], 'items'> & { items: T[] }
 
-export interface Version {
-  version: number
-  sha256: string
-  size_bytes: number
-  file_name: string
-  created_at: string
-  created_by: string | null
-}
-
-export interface Category {
-  id: string
-  name: string
-  description: string
-  parent_id: string | null
-  document_count: number
-  created_at: string
-}
-
-export interface Tag {
-  name: string
-  document_count: number
-}
-
-export interface SearchHit {
-  chunk_id: string
-  document_id: string
-  document_title: string
-  heading_path: string[]
-  page_start: number
-  page_end: number
-  chunk_index: number
-  /** HTML-escaped text with matches in <mark>. */
-  snippet: string
-  score: number
-}
-
-export interface SearchResults {
-  mode: string
-  hits: SearchHit[]
-  next_cursor: string | null
-  took_ms: number
-}
-
-export interface Chunk {
-  chunk_id: string
-  chunk_index: number
-  text: string
-  heading_path: string[]
-  page_start: number
-  page_end: number
-}
-
-export interface ChunkList {
-  items: Chunk[]
-  total_chunks: number
-  total_pages: number
-}
-
-export interface OutlineEntry {
-  title: string
-  level: number
-  page: number | null
-  chunk_index: number
-}
-
-export interface Outline {
-  source: 'bookmarks' | 'headings' | 'none'
-  entries: OutlineEntry[]
-  total_chunks: number
-  total_pages: number
-}
-
-export interface ApiKey {
-  id: string
-  name: string
-  prefix: string
-  scopes: string[]
-  user_id: string
-  created_at: string
-  expires_at: string | null
-  last_used_at: string | null
-  revoked_at: string | null
-}
-
-export interface AuditEvent {
-  id: string
-  at: string
-  user_id: string | null
-  api_key_id: string | null
-  ip: string
-  user_agent: string
-  action: string
-  target_type: string
-  target_id: string
-  success: boolean
-}
-
-export interface UploadItem {
-  file_name: string
-  created?: boolean
-  document?: Document
-  error?: { code: string; message: string }
-}
+// The monitor (GET /api/v1/monitor/…, admins).
+export type TrafficReport = ResponseOf<'/api/v1/monitor/traffic', 'get'>
+export type IngestReport = ResponseOf<'/api/v1/monitor/ingest', 'get'>
+export type UsageReport = ResponseOf<'/api/v1/monitor/usage', 'get'>
+export type ServicesReport = ResponseOf<'/api/v1/monitor/services', 'get'>
+export type WindowQuery = QueryOf<'/api/v1/monitor/traffic', 'get'>
+export type DaysQuery = QueryOf<'/api/v1/monitor/usage', 'get'>

@@ -27,8 +27,11 @@ function errorOf(xhr: XMLHttpRequest): ApiError {
   }
 }
 
+/** The answer for a file that was stored (or found already stored). */
+export type Uploaded = Exclude<UploadItem, { error: unknown }>
+
 /** Uploads `file`; refreshes the session once on 401. Resolves with the server's answer for the file. */
-export async function uploadFile(file: File, onProgress: (fraction: number) => void): Promise<UploadItem> {
+export async function uploadFile(file: File, onProgress: (fraction: number) => void): Promise<Uploaded> {
   let xhr = await once(file, api.accessToken, onProgress)
   if (xhr.status === 401 && (await api.refresh())) {
     xhr = await once(file, api.accessToken, onProgress)
@@ -38,6 +41,6 @@ export async function uploadFile(file: File, onProgress: (fraction: number) => v
   const body = JSON.parse(xhr.responseText) as { items: UploadItem[] }
   const item = body.items[0]
   if (!item) throw new ApiError(xhr.status, 'internal', 'empty answer')
-  if (item.error) throw new ApiError(xhr.status, item.error.code, item.error.message)
+  if ('error' in item) throw new ApiError(xhr.status, item.error.code, item.error.message)
   return item
 }

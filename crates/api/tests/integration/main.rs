@@ -3,4 +3,5 @@
 
 mod catalog;
 mod jobs;
+mod monitor;
 mod support;

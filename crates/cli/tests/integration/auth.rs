@@ -152,6 +152,10 @@ fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
 /// Every REST route of the gateway (keep in step with `crates/gateway/src/routes`).
 const PROTECTED: &[(&str, &str)] = &[
     ("GET", "/api/v1/system/status"),
+    ("GET", "/api/v1/monitor/traffic"),
+    ("GET", "/api/v1/monitor/ingest"),
+    ("GET", "/api/v1/monitor/usage"),
+    ("GET", "/api/v1/monitor/services"),
     ("POST", "/api/v1/documents"),
     ("GET", "/api/v1/documents"),
     ("GET", "/api/v1/documents/0190a0a0-0000-7000-8000-000000000000"),

@@ -8,6 +8,7 @@ mod edge;
 mod hostile;
 mod ingest;
 mod mcp;
+mod monitor;
 mod openapi;
 mod stack;
 mod support;

@@ -52,6 +52,7 @@ async fn every_service_reaches_ready_and_serves_health_metrics_grpc_health_and_r
         let services = reflected_services(&proc.url()).await;
         assert!(services.iter().any(|s| s == service), "{} reflects {services:?}", proc.name);
         assert!(services.iter().any(|s| s == "grpc.health.v1.Health"), "{services:?}");
+        assert!(services.iter().any(|s| s == "aidoc.common.v1.Info"), "{} reflects {services:?}", proc.name);
 
         let (status, metrics) = http_get(&format!("{}/metrics", proc.admin_url()), &[]).await;
         assert_eq!(status, 200);

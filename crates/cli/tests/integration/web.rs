@@ -55,7 +55,12 @@ async fn the_web_ui_is_served_and_works_in_a_browser() {
         std::fs::write(stand_in.path().join("assets/app-0123abcd.js"), "export {}").unwrap();
         stand_in.path().to_owned()
     };
-    let stack = start_stack(&[("AIDOC_GATEWAY__WEB_DIR", &dist.display().to_string())]).await;
+    // The monitor page is checked right after the searches: flush its figures often.
+    let stack = start_stack(&[
+        ("AIDOC_GATEWAY__WEB_DIR", &dist.display().to_string()),
+        ("AIDOC_GATEWAY__MONITOR_FLUSH_INTERVAL", "1s"),
+    ])
+    .await;
     let base = stack.gateway.url();
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 

@@ -227,6 +227,9 @@ async fn dispatch(ctx: &tools::Ctx<'_>, method: &str, params: Value) -> Result<V
             Ok(match result {
                 Ok(answer) => {
                     metrics::counter!(TOOL_CALLS_TOTAL, "tool" => tool, "outcome" => "ok").increment(1);
+                    if tool == "search_docs" {
+                        ctx.state.monitor.search(std::time::SystemTime::now());
+                    }
                     answer.into_result()
                 }
                 Err(e) => {

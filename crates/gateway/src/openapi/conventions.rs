@@ -135,5 +135,30 @@ impl Modify for Conventions {
                 }
             }
         }
+        unique_operation_ids(openapi);
+    }
+}
+
+/// Operation ids must be unique in the document (clients generated from it
+/// name their calls by them). Handlers are named by what they do within
+/// their module (`list`, `create`, …), so an id that more than one operation
+/// has becomes `<tag>_<id>` (`users_list`).
+fn unique_operation_ids(openapi: &mut OpenApi) {
+    let mut counts = std::collections::HashMap::<String, usize>::new();
+    for item in openapi.paths.paths.values_mut() {
+        for op in operations(item) {
+            if let Some(id) = &op.operation_id {
+                *counts.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+    for item in openapi.paths.paths.values_mut() {
+        for op in operations(item) {
+            let Some(id) = op.operation_id.as_deref() else { continue };
+            if counts.get(id).copied().unwrap_or(0) > 1 {
+                let tag = op.tags.as_ref().and_then(|t| t.first()).map(String::as_str).unwrap_or("api");
+                op.operation_id = Some(format!("{tag}_{id}"));
+            }
+        }
     }
 }

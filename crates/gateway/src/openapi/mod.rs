@@ -101,6 +101,10 @@ impl ToSchema for ErrorCodeName {
         routes::jobs::list,
         routes::jobs::stats,
         routes::system::status,
+        routes::monitor::traffic,
+        routes::monitor::ingest,
+        routes::monitor::usage,
+        routes::monitor::services,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Conventions),
@@ -116,6 +120,7 @@ impl ToSchema for ErrorCodeName {
         (name = "audit", description = "The audit log (admins, signed in)."),
         (name = "jobs", description = "The ingest queue."),
         (name = "system", description = "Backend services as seen from the gateway."),
+        (name = "monitor", description = "Request, ingest and usage figures summed over every gateway, and each service's health, version and recent warnings (admins, signed in)."),
     )
 )]
 pub struct ApiDoc;

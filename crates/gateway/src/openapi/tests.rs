@@ -46,6 +46,21 @@ fn the_document_is_openapi_3_1_with_the_security_schemes() {
     assert_eq!(codes, ErrorCode::ALL.len());
 }
 
+/// Every operation has an id, and no two share one (generated clients name
+/// their calls by it).
+#[test]
+fn operation_ids_are_unique() {
+    let doc = document();
+    let mut ids = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(ids.insert(id.to_owned()), "operationId {id} of {method} {path} is used twice");
+        }
+    }
+    assert!(ids.contains("users_list") && ids.contains("documents_get"), "{ids:?}");
+}
+
 /// Every operation under `/api/v1` states its credentials and its error
 /// answers; public ones need none.
 #[test]

@@ -7,6 +7,7 @@ pub mod documents;
 pub mod health;
 pub mod jobs;
 pub mod keys;
+pub mod monitor;
 pub mod search;
 pub mod system;
 pub mod users;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(keys::configure)
         .configure(audit::configure)
         .configure(system::configure)
+        .configure(monitor::configure)
         .configure(documents::configure)
         .configure(search::configure)
         .configure(categories::configure)

@@ -11,8 +11,11 @@ use aidoc_proto::indexer::v1 as idx;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+/// The search route (the monitor counts its successful answers as searches).
+pub const SEARCH_PATH: &str = "/api/v1/search";
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/search").route(web::get().to(search_get)).route(web::post().to(search_post)))
+    cfg.service(web::resource(SEARCH_PATH).route(web::get().to(search_get)).route(web::post().to(search_post)))
         .service(web::resource("/api/v1/chunks/{id}").route(web::get().to(chunk)));
 }
 

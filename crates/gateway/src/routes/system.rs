@@ -32,7 +32,7 @@ pub struct SystemStatus {
     pub services: Vec<ServiceStatus>,
 }
 
-async fn check(name: &'static str, ch: TracedChannel) -> ServiceStatus {
+pub async fn check(name: &'static str, ch: TracedChannel) -> ServiceStatus {
     let started = Instant::now();
     let mut client = HealthClient::new(ch);
     let mut req = tonic::Request::new(HealthCheckRequest { service: String::new() });
