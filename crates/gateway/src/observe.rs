@@ -1,6 +1,7 @@
 //! Per-request observability: a request id (kept from `x-request-id` or
 //! made), a server span joined to the caller's W3C trace context, RED
-//! metrics by matched route, and one access-log line.
+//! metrics by matched route, the monitor's figures by route group (see
+//! [`crate::monitor`]), and one access-log line.
 
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
