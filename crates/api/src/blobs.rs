@@ -134,3 +134,17 @@ pub async fn expired(c: &mut AsyncPgConnection, limit: i64) -> Result<Vec<String
     .await?;
     Ok(rows.into_iter().map(|k| k.blob_key).collect())
 }
+
+/// The keys among `keys` that no document or document version refers to.
+pub async fn unreferenced(c: &mut AsyncPgConnection, keys: &[String]) -> Result<Vec<String>, Failure> {
+    let rows: Vec<Key> = diesel::sql_query(
+        "SELECT k AS blob_key FROM unnest($1::text[]) AS k
+         WHERE NOT EXISTS (SELECT 1 FROM catalog.document_versions v WHERE v.blob_key = k)
+           AND NOT EXISTS (SELECT 1 FROM catalog.documents d WHERE d.blob_key = k)
+         ORDER BY k",
+    )
+    .bind::<diesel::sql_types::Array<Text>, _>(keys)
+    .load(c)
+    .await?;
+    Ok(rows.into_iter().map(|k| k.blob_key).collect())
+}

@@ -548,6 +548,22 @@ impl pb::catalog_service_server::CatalogService for Catalog {
         Ok(Response::new(pb::FinishBlobDeletionResponse {}))
     }
 
+    async fn find_unreferenced_blobs(
+        &self,
+        request: Request<pb::FindUnreferencedBlobsRequest>,
+    ) -> Result<Response<pb::FindUnreferencedBlobsResponse>, Status> {
+        let keys = request.into_inner().blob_keys;
+        if keys.len() > 1000 {
+            return Err(ErrorCode::InvalidArgument.status(format!("{} blob keys; at most 1000 at once", keys.len())));
+        }
+        for key in &keys {
+            check_blob_key(key)?;
+        }
+        let mut c = conn(&self.pool).await?;
+        let blob_keys = blobs::unreferenced(&mut c, &keys).await?;
+        Ok(Response::new(pb::FindUnreferencedBlobsResponse { blob_keys }))
+    }
+
     async fn claim_stale_blob_deletions(
         &self,
         request: Request<pb::ClaimStaleBlobDeletionsRequest>,

@@ -25,4 +25,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "monitor",
         sql: include_str!("../migrations/20261126000020_monitor.sql"),
     },
+    Migration {
+        version: 20261126000030,
+        name: "document_blob_index",
+        sql: include_str!("../migrations/20261126000030_document_blob_index.sql"),
+    },
 ];

@@ -298,3 +298,25 @@ async fn blob_removal_is_claimed_and_never_strands_a_document() {
     let left: i64 = db.query_one("SELECT count(*) FROM catalog.blob_deletions", &[]).await.unwrap().get(0);
     assert_eq!(left, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreferenced_blobs_are_told_apart_from_those_documents_use() {
+    let api = Api::start(&[]).await;
+    let mut c = api.catalog();
+    let find =
+        |keys: &[&str]| pb::FindUnreferencedBlobsRequest { blob_keys: keys.iter().map(|k| k.to_string()).collect() };
+    let doc = api.upload("used.pdf", "used bytes", &[]).await.document.unwrap();
+    let stray = new_document("stray.pdf", "stray bytes", &[]);
+    let found = c.find_unreferenced_blobs(find(&[&doc.blob_key, &stray.blob_key])).await.unwrap().into_inner();
+    assert_eq!(found.blob_keys, std::slice::from_ref(&stray.blob_key));
+    assert!(c.find_unreferenced_blobs(find(&[])).await.unwrap().into_inner().blob_keys.is_empty());
+    // Once a document is created on it, the blob is in use.
+    assert!(c.create_document(stray.clone()).await.unwrap().into_inner().created);
+    let found = c.find_unreferenced_blobs(find(&[&doc.blob_key, &stray.blob_key])).await.unwrap().into_inner();
+    assert!(found.blob_keys.is_empty(), "{found:?}");
+    // Only content addresses, and a bounded number at once.
+    assert_eq!(code_of(c.find_unreferenced_blobs(find(&["staging/0191b5a0"])).await), ErrorCode::InvalidArgument);
+    let many: Vec<String> = (0..1001).map(|i| format!("blobs/sha256/00/00/{i:064}")).collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    assert_eq!(code_of(c.find_unreferenced_blobs(find(&refs)).await), ErrorCode::InvalidArgument);
+}

@@ -282,10 +282,16 @@ async fn uploads_over_the_limit_get_413_and_store_nothing() {
     assert_eq!((status, body["items"].as_array().map(Vec::len)), (200, Some(0)));
 
     // The sweeper clears what crashed callers leave behind: a staging object of an upload that never
-    // finished (two days old), and a blob whose removal was claimed and abandoned. A fresh staging
-    // object (an upload in progress) stays.
+    // finished (two days old), a blob whose removal was claimed and abandoned, and a blob stored by a
+    // gateway that died before recording its document. A fresh staging object (an upload in progress)
+    // and the blob of a real document stay.
     use aidoc_storage::ObjectStore;
+    let (status, kept) = t.upload(&[("kept.md", b"# Kept\n\nA document whose blob stays.\n".to_vec())], &[]).await;
+    assert_eq!(status, 202, "{kept}");
+    let kept_id = ids_of(&kept).remove(0);
     let store = t.s3.store("aidoc").await;
+    let orphan = format!("blobs/sha256/ef/01/ef01{}", "0".repeat(60));
+    store.put(&orphan, aidoc_storage::bytes_stream(&b"stored, never recorded"[..]), None).await.expect("put");
     let two_days_ago = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 172_800;
     let old = format!("staging/{}", uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, two_days_ago, 0)));
     let fresh = format!("staging/{}", uuid::Uuid::now_v7());
@@ -305,7 +311,8 @@ async fn uploads_over_the_limit_get_413_and_store_nothing() {
             let claims: i64 = db.query_one("SELECT count(*) FROM catalog.blob_deletions", &[]).await.unwrap().get(0);
             let old_gone = store.head(&old).await.expect("head").is_none();
             let blob_gone = store.head(&abandoned).await.expect("head").is_none();
-            if claims == 0 && old_gone && blob_gone {
+            let orphan_gone = store.head(&orphan).await.expect("head").is_none();
+            if claims == 0 && old_gone && blob_gone && orphan_gone {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -313,6 +320,11 @@ async fn uploads_over_the_limit_get_413_and_store_nothing() {
     };
     tokio::time::timeout(Duration::from_secs(30), swept).await.expect("the sweeper removes leftovers");
     assert!(store.head(&fresh).await.expect("head").is_some(), "an upload in progress is left alone");
+    let resp = t.http.get(t.url(&format!("/api/v1/documents/{kept_id}/content"))).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"# Kept\n\nA document whose blob stays.\n");
+    let blobs = walk(t.s3.data_dir()).into_iter().filter(|p| p.contains("blobs/sha256/")).count();
+    assert_eq!(blobs, 1, "only the document's blob is left");
 }
 
 /// Every file under `dir`, as a path string.
