@@ -160,3 +160,38 @@ fn snapshots() {
     let docx = parse(&sample_docx(), &Hint::default(), &Limits::default()).expect("docx");
     insta::assert_json_snapshot!("sample_docx", docx);
 }
+
+/// The sample PDF encrypted by the standard security handler (RC4, 128-bit key) with
+/// the given user password.
+fn encrypted_pdf(user_password: &str) -> Vec<u8> {
+    use lopdf::{EncryptionState, EncryptionVersion, Object, Permissions};
+    let mut doc = lopdf::Document::load_mem(&sample_pdf()).expect("load");
+    let id = Object::string_literal("aidoc-fixture-0001");
+    doc.trailer.set("ID", Object::Array(vec![id.clone(), id]));
+    let version = EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner-secret",
+        user_password,
+        key_length: 128,
+        permissions: Permissions::all(),
+    };
+    let state = EncryptionState::try_from(version).expect("encryption state");
+    doc.encrypt(&state).expect("encrypt");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+#[test]
+fn pdf_needing_a_user_password_fails_as_encrypted() {
+    // Control: with an empty user password the same encryption opens and reads.
+    let open = encrypted_pdf("");
+    assert!(open.windows(8).any(|w| w == b"/Encrypt"), "the control is not encrypted");
+    let doc = parse(&open, &Hint::default(), &Limits::default()).expect("empty user password opens");
+    assert!(to_text(&doc).contains("The parser reads every document it is given."), "{}", to_text(&doc));
+
+    let locked = encrypted_pdf("user-secret");
+    assert!(!locked.windows(13).any(|w| w == b"Parser Guide)"), "content left in the clear");
+    let err = parse(&locked, &Hint::default(), &Limits::default()).expect_err("a user password is needed");
+    assert_eq!(err.code(), "encrypted", "{err}");
+}
