@@ -195,3 +195,39 @@ fn pdf_needing_a_user_password_fails_as_encrypted() {
     let err = parse(&locked, &Hint::default(), &Limits::default()).expect_err("a user password is needed");
     assert_eq!(err.code(), "encrypted", "{err}");
 }
+
+/// One page showing `content` with Helvetica as /F1 and `/P1` as a named property list.
+fn one_page_pdf(content: &str) -> Vec<u8> {
+    build_pdf(&[
+        "<< /Type /Catalog /Pages 3 0 R >>".into(),
+        "<< /Producer (aidoc) >>".into(),
+        "<< /Type /Pages /Kids [4 0 R] /Count 1 >>".into(),
+        "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> /Properties << /P1 7 0 R >> >> >>".into(),
+        stream(content),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into(),
+        // "Straße" as UTF-16BE with a byte order mark.
+        "<< /ActualText <FEFF005300740072006100DF0065> >>".into(),
+    ])
+}
+
+#[test]
+fn pdf_actual_text_replaces_the_glyphs_it_covers() {
+    let text = |content: &str| {
+        let doc = parse(&one_page_pdf(content), &Hint::default(), &Limits::default()).expect("parse");
+        to_text(&doc).split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    // Without marked content the glyphs are read as drawn.
+    assert_eq!(text("BT /F1 12 Tf 72 700 Td (Xnal Strasse note*) Tj ET"), "Xnal Strasse note*");
+    // An inline property list (a glyph drawn for "fi"), a named one with a nested span
+    // inside it (the outer replacement wins), and an empty replacement (a decoration
+    // that is no text).
+    let marked = "BT /F1 12 Tf 72 700 Td /Span << /ActualText (fi) >> BDC (X) Tj EMC (nal ) Tj \
+        /Span /P1 BDC (Str) Tj /Span << /ActualText (zz) >> BDC (as) Tj EMC (se) Tj EMC \
+        ( note) Tj /Span << /ActualText () >> BDC (*) Tj EMC ET";
+    assert_eq!(text(marked), "final Straße note");
+    // Tags without /ActualText, BMC, and an unbalanced EMC change nothing.
+    assert_eq!(
+        text("BT /F1 12 Tf 72 700 Td /P << /MCID 0 >> BDC /Art BMC (plain) Tj EMC EMC EMC (text) Tj ET"),
+        "plaintext"
+    );
+}
