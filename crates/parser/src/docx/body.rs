@@ -1,6 +1,6 @@
-//! The walk over a WordprocessingML part (body, notes, headers/footers).
+//! The walk over a WordprocessingML part (body, footnotes, endnotes).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
@@ -15,7 +15,6 @@ pub enum Part {
     Body,
     Footnotes,
     Endnotes,
-    HeaderFooter,
 }
 
 /// Text of an entity reference (`&amp;`, `&#x41;`).
@@ -116,10 +115,12 @@ pub struct Walker<'s> {
     rendered_breaks: Option<bool>,
     notes: HashMap<(bool, String), String>,
     note_order: Vec<(bool, String, u32)>,
-    header_footer: Vec<String>,
-    seen_hf: HashSet<String>,
     /// Open OMML scripts, accents and delimiters: (element, text position, characters).
     math: Vec<(Vec<u8>, usize, String)>,
+    /// Superscript or subscript of the current run (`w:vertAlign`).
+    run_script: Option<&'static [u8]>,
+    /// Superscript or subscript text being collected: (kind, paragraph depth, text position).
+    script: Option<(&'static [u8], usize, usize)>,
 }
 
 /// Plain-text rendering of OMML scripts, accents and delimiters: digits as Unicode
@@ -208,9 +209,47 @@ impl<'s> Walker<'s> {
             rendered_breaks: None,
             notes: HashMap::new(),
             note_order: Vec::new(),
-            header_footer: Vec::new(),
-            seen_hf: HashSet::new(),
             math: Vec::new(),
+            run_script: None,
+            script: None,
+        }
+    }
+
+    /// Renders the superscript or subscript text collected so far as `^(..)` / `_(..)`
+    /// (digits as Unicode super/subscripts), as the same markup reads in equations.
+    fn close_script(&mut self, paras: &mut [Para]) {
+        let Some((kind, depth, start)) = self.script.take() else { return };
+        if depth != paras.len() {
+            return;
+        }
+        if let Some(p) = paras.last_mut()
+            && start < p.text.len()
+            && p.text.is_char_boundary(start)
+        {
+            let inner = p.text.split_off(start);
+            let (lead, rest) = inner.split_at(inner.len() - inner.trim_start().len());
+            let (body, trail) = rest.split_at(rest.trim_end().len());
+            p.text.push_str(lead);
+            if !body.is_empty() {
+                p.text.push_str(&math_render(kind, body, ""));
+            }
+            p.text.push_str(trail);
+        }
+    }
+
+    /// Called before run text is added: starts, continues or ends a script span.
+    fn before_text(&mut self, paras: &mut [Para]) {
+        let want = self.run_script;
+        if let Some((kind, depth, _)) = self.script
+            && (Some(kind) != want || depth != paras.len())
+        {
+            self.close_script(paras);
+        }
+        if let Some(kind) = want
+            && self.script.is_none()
+            && let Some(p) = paras.last()
+        {
+            self.script = Some((kind, paras.len(), p.text.len()));
         }
     }
 
@@ -246,7 +285,6 @@ impl<'s> Walker<'s> {
         let mut hidden_run = false;
         let mut alt: Option<String> = None;
         let mut note: Option<(bool, String, Vec<String>)> = None;
-        let mut hf_text: Vec<String> = Vec::new();
         let mut events: u64 = 0;
         loop {
             let ev = match r.read_event() {
@@ -318,7 +356,7 @@ impl<'s> Walker<'s> {
                     match name {
                         b"t" => in_text = false,
                         b"r" => hidden_run = false,
-                        b"p" => self.end_paragraph(part, &mut paras, &mut tables, &mut note, &mut hf_text),
+                        b"p" => self.end_paragraph(part, &mut paras, &mut tables, &mut note),
                         b"tc" => {
                             if let Some(t) = tables.last_mut()
                                 && let Some(cell) = t.cell.take()
@@ -355,7 +393,7 @@ impl<'s> Walker<'s> {
                         }
                         b"tbl" => {
                             if let Some(t) = tables.pop() {
-                                self.end_table(t, part, &mut tables, &mut note, &mut hf_text);
+                                self.end_table(t, part, &mut tables, &mut note);
                             }
                         }
                         b"drawing" | b"pict" => {
@@ -384,16 +422,19 @@ impl<'s> Walker<'s> {
                     }
                 }
                 Event::Text(t) if in_text && skip_from.is_none() => {
+                    self.before_text(&mut paras);
                     if let Some(p) = paras.last_mut() {
                         p.text.push_str(&t.decode().unwrap_or_default());
                     }
                 }
                 Event::GeneralRef(g) if in_text && skip_from.is_none() => {
+                    self.before_text(&mut paras);
                     if let Some(p) = paras.last_mut() {
                         p.text.push_str(&entity(&g));
                     }
                 }
                 Event::CData(c) if in_text && skip_from.is_none() => {
+                    self.before_text(&mut paras);
                     if let Some(p) = paras.last_mut() {
                         p.text.push_str(&String::from_utf8_lossy(&c));
                     }
@@ -403,16 +444,10 @@ impl<'s> Walker<'s> {
         }
         // Paragraphs left open by a damaged part still count.
         while !paras.is_empty() {
-            self.end_paragraph(part, &mut paras, &mut tables, &mut note, &mut hf_text);
+            self.end_paragraph(part, &mut paras, &mut tables, &mut note);
         }
         while let Some(t) = tables.pop() {
-            self.end_table(t, part, &mut tables, &mut note, &mut hf_text);
-        }
-        if part == Part::HeaderFooter {
-            let text = hf_text.join("\n");
-            if !text.trim().is_empty() && self.seen_hf.insert(text.clone()) {
-                self.header_footer.push(text);
-            }
+            self.end_table(t, part, &mut tables, &mut note);
         }
         Ok(())
     }
@@ -434,6 +469,7 @@ impl<'s> Walker<'s> {
         match name {
             b"p" => paras.push(Para { table_depth: tables.len(), page: self.page, ..Para::default() }),
             b"pPr" => *in_ppr = Some(depth),
+            b"r" => self.run_script = None,
             b"tbl" => {
                 if tables.len() as u32 >= self.max_depth {
                     return Err(ParseError::TooLarge { what: "nesting depth", limit: u64::from(self.max_depth) });
@@ -534,6 +570,13 @@ impl<'s> Walker<'s> {
             return;
         }
         match name {
+            b"vertAlign" => {
+                self.run_script = match attr(e, b"val").as_deref() {
+                    Some("superscript") => Some(b"sup"),
+                    Some("subscript") => Some(b"sub"),
+                    _ => None,
+                };
+            }
             b"vanish" | b"specVanish" if attr(e, b"val").is_none_or(|v| v != "0" && v != "false") => {
                 *hidden_run = true;
             }
@@ -580,6 +623,9 @@ impl<'s> Walker<'s> {
                 }
             }
             b"footnoteReference" | b"endnoteReference" => {
+                // The note mark is shown as "[n]", never as a superscript.
+                self.close_script(paras);
+                self.run_script = None;
                 if let (Some(p), Some(id)) = (paras.last_mut(), attr(e, b"id")) {
                     let n = self.note_order.len() as u32 + 1;
                     self.note_order.push((name == b"endnoteReference", id, n));
@@ -596,8 +642,8 @@ impl<'s> Walker<'s> {
         paras: &mut Vec<Para>,
         tables: &mut [TableCtx],
         note: &mut Option<(bool, String, Vec<String>)>,
-        hf: &mut Vec<String>,
     ) {
+        self.close_script(paras);
         let Some(p) = paras.pop() else { return };
         let text = p.text.trim().to_string();
         let page = p.page;
@@ -617,7 +663,6 @@ impl<'s> Walker<'s> {
                             texts.push(text);
                         }
                     }
-                    Part::HeaderFooter => hf.push(text),
                     Part::Body => {
                         let block = self.classify(&p, text, page);
                         self.push_block(block);
@@ -653,7 +698,6 @@ impl<'s> Walker<'s> {
         part: Part,
         tables: &mut [TableCtx],
         note: &mut Option<(bool, String, Vec<String>)>,
-        hf: &mut Vec<String>,
     ) {
         if let Some((row, cols, _)) = t.row.take()
             && !row.is_empty()
@@ -674,7 +718,6 @@ impl<'s> Walker<'s> {
         }
         match part {
             Part::Body => self.push_block(Block::table(t.rows, t.page)),
-            Part::HeaderFooter => hf.push(table_text(&t.rows)),
             Part::Footnotes | Part::Endnotes => {
                 if let Some((_, _, texts)) = note.as_mut() {
                     texts.push(table_text(&t.rows));
@@ -683,8 +726,7 @@ impl<'s> Walker<'s> {
         }
     }
 
-    /// The pages, with notes after the body (in reference order) and the distinct
-    /// header and footer texts last.
+    /// The pages, with notes after the body in reference order.
     pub fn finish(mut self) -> Vec<Page> {
         let last = self.pages.len().max(1) as u32;
         let order = std::mem::take(&mut self.note_order);
@@ -693,9 +735,6 @@ impl<'s> Walker<'s> {
                 let text = format!("[{n}] {text}");
                 self.push_block(Block::paragraph(text, last));
             }
-        }
-        for text in std::mem::take(&mut self.header_footer) {
-            self.push_block(Block::paragraph(text, last));
         }
         self.pages
     }

@@ -4,8 +4,10 @@
 //!
 //! Body paragraphs, headings from styles (names and outline levels), lists with labels
 //! computed from numbering definitions, tables (nested too), footnotes and endnotes,
-//! tracked changes as accepted, text boxes, headers/footers, equations (OMML) as text,
-//! image alt text, content controls, and core properties.
+//! tracked changes as accepted, text boxes, equations (OMML) as text, image alt text,
+//! content controls, and core properties. Headers and footers are page furniture
+//! (running titles, page numbers, "confidential" notices) repeated on every page, not
+//! part of the document's text, and are not read.
 
 mod body;
 mod package;
@@ -47,13 +49,6 @@ pub fn parse(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<Docum
             walker.walk(&xml, label, budget)?;
         }
     }
-    // Headers and footers, each distinct text once.
-    for r in rels.iter().filter(|r| r.kind.ends_with("/header") || r.kind.ends_with("/footer")) {
-        let p = format!("{base}{}", r.target);
-        if let Some(xml) = pkg.read(&p, budget)? {
-            walker.walk(&xml, body::Part::HeaderFooter, budget)?;
-        }
-    }
     budget.check_time()?;
     let mut info = DocumentInfo { format: Format::Docx, ..DocumentInfo::default() };
     if let Some(core) = pkg.read("docProps/core.xml", budget)? {
@@ -63,3 +58,6 @@ pub fn parse(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<Docum
     info.page_count = pages.len() as u32;
     Ok(Document { info, pages, ..Document::default() })
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,6 +5,8 @@ use std::rc::Rc;
 
 use lopdf::{Dictionary, Document, Object};
 
+mod actual;
+
 use super::font::Font;
 use super::lexer::{Lexer, Token};
 use super::objects::{content_data, dict_dict, dict_get, name_of, resolve};
@@ -140,6 +142,8 @@ pub struct Interp<'d> {
     pub inflated: u64,
     /// The file from its header on, to re-read streams whose length was lost.
     pub raw: &'d [u8],
+    /// Open marked-content sequences, with the `/ActualText` span each opened.
+    marked: Vec<Option<actual::Span>>,
 }
 
 /// The resource dictionaries in force, nearest first.
@@ -183,6 +187,7 @@ impl<'d> Interp<'d> {
             timed_out: false,
             inflated: 0,
             raw: &[],
+            marked: Vec::new(),
         }
     }
 
@@ -338,6 +343,9 @@ impl<'d> Interp<'d> {
                 }
             }
             b"ID" => lx.skip_inline_image(),
+            b"BMC" => self.begin_marked(&[], res),
+            b"BDC" => self.begin_marked(ops, res),
+            b"EMC" => self.end_marked(),
             _ => {}
         }
     }

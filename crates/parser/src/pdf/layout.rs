@@ -87,6 +87,24 @@ fn words(page: &PageText) -> Vec<Word> {
         out.push(w);
     }
     out.retain(|w| w.end > w.start);
+    drop_duplicates(out, &page.text)
+}
+
+/// Drops a word drawn again with the same text at (almost) the same place, anywhere
+/// on the page: text painted twice for a bold or shadow effect, or a block drawn
+/// twice, shows once.
+fn drop_duplicates(words: Vec<Word>, text: &str) -> Vec<Word> {
+    let mut seen: std::collections::HashMap<(u8, &str), Vec<(f32, f32)>> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(words.len());
+    for w in words {
+        let Some(t) = text.get(w.start as usize..w.end as usize) else { continue };
+        let places = seen.entry((w.dir, t)).or_default();
+        if places.iter().any(|&(x, y)| (x - w.x0).abs() < 0.1 * w.size && (y - w.y).abs() < 0.2 * w.size) {
+            continue;
+        }
+        places.push((w.x0, w.y));
+        out.push(w);
+    }
     out
 }
 
@@ -453,6 +471,21 @@ mod tests {
         assert_eq!(t[0], title);
         assert_eq!(t[1], "left\nmore\nleft\nmore\nleft\nmore");
         assert_eq!(t[2], "right\nagain\nright\nagain\nright\nagain");
+    }
+
+    #[test]
+    fn words_drawn_twice_in_place_show_once() {
+        // A line drawn again after other text, once exactly and once 0.5 pt off (a
+        // shadow); the same word elsewhere on the line and on the next line stays.
+        let p = page(&[
+            (0.0, 700.0, "Total"),
+            (40.0, 700.0, "due"),
+            (0.0, 688.0, "due"),
+            (0.0, 700.0, "Total"),
+            (40.5, 700.0, "due"),
+            (60.0, 700.0, "due"),
+        ]);
+        assert_eq!(text(&p), vec!["Total due due\ndue"]);
     }
 
     #[test]

@@ -160,3 +160,74 @@ fn snapshots() {
     let docx = parse(&sample_docx(), &Hint::default(), &Limits::default()).expect("docx");
     insta::assert_json_snapshot!("sample_docx", docx);
 }
+
+/// The sample PDF encrypted by the standard security handler (RC4, 128-bit key) with
+/// the given user password.
+fn encrypted_pdf(user_password: &str) -> Vec<u8> {
+    use lopdf::{EncryptionState, EncryptionVersion, Object, Permissions};
+    let mut doc = lopdf::Document::load_mem(&sample_pdf()).expect("load");
+    let id = Object::string_literal("aidoc-fixture-0001");
+    doc.trailer.set("ID", Object::Array(vec![id.clone(), id]));
+    let version = EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner-secret",
+        user_password,
+        key_length: 128,
+        permissions: Permissions::all(),
+    };
+    let state = EncryptionState::try_from(version).expect("encryption state");
+    doc.encrypt(&state).expect("encrypt");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+#[test]
+fn pdf_needing_a_user_password_fails_as_encrypted() {
+    // Control: with an empty user password the same encryption opens and reads.
+    let open = encrypted_pdf("");
+    assert!(open.windows(8).any(|w| w == b"/Encrypt"), "the control is not encrypted");
+    let doc = parse(&open, &Hint::default(), &Limits::default()).expect("empty user password opens");
+    assert!(to_text(&doc).contains("The parser reads every document it is given."), "{}", to_text(&doc));
+
+    let locked = encrypted_pdf("user-secret");
+    assert!(!locked.windows(13).any(|w| w == b"Parser Guide)"), "content left in the clear");
+    let err = parse(&locked, &Hint::default(), &Limits::default()).expect_err("a user password is needed");
+    assert_eq!(err.code(), "encrypted", "{err}");
+}
+
+/// One page showing `content` with Helvetica as /F1 and `/P1` as a named property list.
+fn one_page_pdf(content: &str) -> Vec<u8> {
+    build_pdf(&[
+        "<< /Type /Catalog /Pages 3 0 R >>".into(),
+        "<< /Producer (aidoc) >>".into(),
+        "<< /Type /Pages /Kids [4 0 R] /Count 1 >>".into(),
+        "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> /Properties << /P1 7 0 R >> >> >>".into(),
+        stream(content),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into(),
+        // "Straße" as UTF-16BE with a byte order mark.
+        "<< /ActualText <FEFF005300740072006100DF0065> >>".into(),
+    ])
+}
+
+#[test]
+fn pdf_actual_text_replaces_the_glyphs_it_covers() {
+    let text = |content: &str| {
+        let doc = parse(&one_page_pdf(content), &Hint::default(), &Limits::default()).expect("parse");
+        to_text(&doc).split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    // Without marked content the glyphs are read as drawn.
+    assert_eq!(text("BT /F1 12 Tf 72 700 Td (Xnal Strasse note*) Tj ET"), "Xnal Strasse note*");
+    // An inline property list (a glyph drawn for "fi"), a named one with a nested span
+    // inside it (the outer replacement wins), and an empty replacement (a decoration
+    // that is no text).
+    let marked = "BT /F1 12 Tf 72 700 Td /Span << /ActualText (fi) >> BDC (X) Tj EMC (nal ) Tj \
+        /Span /P1 BDC (Str) Tj /Span << /ActualText (zz) >> BDC (as) Tj EMC (se) Tj EMC \
+        ( note) Tj /Span << /ActualText () >> BDC (*) Tj EMC ET";
+    assert_eq!(text(marked), "final Straße note");
+    // Tags without /ActualText, BMC, and an unbalanced EMC change nothing.
+    assert_eq!(
+        text("BT /F1 12 Tf 72 700 Td /P << /MCID 0 >> BDC /Art BMC (plain) Tj EMC EMC EMC (text) Tj ET"),
+        "plaintext"
+    );
+}

@@ -1,0 +1,91 @@
+//! Rules of the DOCX reader, each on a small package built here.
+
+use std::io::Write;
+
+use crate::limits::{Budget, Limits};
+
+const NS: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+/// A package with `body` as the body of word/document.xml and `parts` as further
+/// word/ parts, each related to the main part with the given relationship type.
+fn package(body: &str, parts: &[(&str, &str, &str)]) -> Vec<u8> {
+    let document =
+        format!(r#"<?xml version="1.0" encoding="UTF-8"?><w:document {NS}><w:body>{body}</w:body></w:document>"#);
+    let mut rels =
+        String::from(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#);
+    for (i, (name, kind, _)) in parts.iter().enumerate() {
+        rels.push_str(&format!(r#"<Relationship Id="rId{}" Type="{REL}/{kind}" Target="{name}"/>"#, i + 1));
+    }
+    rels.push_str("</Relationships>");
+    let root = format!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="word/document.xml"/></Relationships>"#
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    let mut entries = vec![
+        ("_rels/.rels".to_string(), root),
+        ("word/document.xml".to_string(), document),
+        ("word/_rels/document.xml.rels".to_string(), rels),
+    ];
+    for (name, _, xml) in parts {
+        entries.push((format!("word/{name}"), xml.to_string()));
+    }
+    for (name, body) in entries {
+        zip.start_file(name, opts).expect("zip entry");
+        zip.write_all(body.as_bytes()).expect("zip write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+fn text(bytes: &[u8]) -> String {
+    let limits = Limits::default();
+    let doc = super::parse(bytes, &limits, &mut Budget::new(&limits)).expect("parse");
+    crate::to_text(&doc).trim_end_matches(['\n', '\x0c']).to_string()
+}
+
+#[test]
+fn superscript_and_subscript_runs_are_marked() {
+    let sup = |t: &str| format!(r#"<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t>{t}</w:t></w:r>"#);
+    let sub = |t: &str| format!(r#"<w:r><w:rPr><w:vertAlign w:val="subscript"/></w:rPr><w:t>{t}</w:t></w:r>"#);
+    let run = |t: &str| format!(r#"<w:r><w:t xml:space="preserve">{t}</w:t></w:r>"#);
+    // Letters as ^(..) / _(..), digits as Unicode super/subscripts, adjacent runs of one
+    // script joined, the spaces around a script kept outside it, a baseline run ending it.
+    let body = format!(
+        "<w:p>{}{}{}{}{}{}{}{}</w:p><w:p>{}{}{}</w:p>",
+        run("Here R"),
+        sup("j"),
+        sub("i"),
+        run(" is 10"),
+        sup("1"),
+        sup("2"),
+        run(" m, and H"),
+        sub("2 "),
+        run("the 1"),
+        r#"<w:r><w:rPr><w:vertAlign w:val="baseline"/></w:rPr><w:t>st</w:t></w:r>"#,
+        sup("a b"),
+    );
+    let out = text(&package(&body, &[]));
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["Here R^(j)_(i) is 10¹² m, and H₂", "the 1st^(a b)"], "{out}");
+}
+
+#[test]
+fn note_marks_in_superscript_runs_stay_note_marks() {
+    let body = r#"<w:p><w:r><w:t>Word</w:t></w:r><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteReference w:id="1"/></w:r><w:r><w:t xml:space="preserve"> more</w:t></w:r></w:p>"#;
+    let notes = format!(
+        r#"<w:footnotes {NS}><w:footnote w:id="1"><w:p><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> The note.</w:t></w:r></w:p></w:footnote></w:footnotes>"#
+    );
+    let out = text(&package(body, &[("footnotes.xml", "footnotes", &notes)]));
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["Word[1] more", "[1] The note."], "{out}");
+}
+
+#[test]
+fn headers_and_footers_are_not_document_text() {
+    let header = format!(r#"<w:hdr {NS}><w:p><w:r><w:t>Running title</w:t></w:r></w:p></w:hdr>"#);
+    let footer = format!(
+        r#"<w:ftr {NS}><w:p><w:r><w:t xml:space="preserve">Page </w:t></w:r><w:fldSimple w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple></w:p></w:ftr>"#
+    );
+    let body = r#"<w:p><w:r><w:t>Body text</w:t></w:r></w:p><w:sectPr><w:headerReference w:type="default" r:id="rId1"/><w:footerReference w:type="default" r:id="rId2"/></w:sectPr>"#;
+    let out = text(&package(body, &[("header1.xml", "header", &header), ("footer1.xml", "footer", &footer)]));
+    assert_eq!(out.trim(), "Body text");
+}
