@@ -1,6 +1,6 @@
-//! The walk over a WordprocessingML part (body, footnotes, endnotes).
+//! The walk over a WordprocessingML part (body, notes, headers/footers).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
@@ -15,6 +15,7 @@ pub enum Part {
     Body,
     Footnotes,
     Endnotes,
+    HeaderFooter,
 }
 
 /// Text of an entity reference (`&amp;`, `&#x41;`).
@@ -115,6 +116,8 @@ pub struct Walker<'s> {
     rendered_breaks: Option<bool>,
     notes: HashMap<(bool, String), String>,
     note_order: Vec<(bool, String, u32)>,
+    header_footer: Vec<String>,
+    seen_hf: HashSet<String>,
     /// Open OMML scripts, accents and delimiters: (element, text position, characters).
     math: Vec<(Vec<u8>, usize, String)>,
     /// Superscript or subscript of the current run (`w:vertAlign`).
@@ -209,6 +212,8 @@ impl<'s> Walker<'s> {
             rendered_breaks: None,
             notes: HashMap::new(),
             note_order: Vec::new(),
+            header_footer: Vec::new(),
+            seen_hf: HashSet::new(),
             math: Vec::new(),
             run_script: None,
             script: None,
@@ -285,6 +290,7 @@ impl<'s> Walker<'s> {
         let mut hidden_run = false;
         let mut alt: Option<String> = None;
         let mut note: Option<(bool, String, Vec<String>)> = None;
+        let mut hf_text: Vec<String> = Vec::new();
         let mut events: u64 = 0;
         loop {
             let ev = match r.read_event() {
@@ -356,7 +362,7 @@ impl<'s> Walker<'s> {
                     match name {
                         b"t" => in_text = false,
                         b"r" => hidden_run = false,
-                        b"p" => self.end_paragraph(part, &mut paras, &mut tables, &mut note),
+                        b"p" => self.end_paragraph(part, &mut paras, &mut tables, &mut note, &mut hf_text),
                         b"tc" => {
                             if let Some(t) = tables.last_mut()
                                 && let Some(cell) = t.cell.take()
@@ -393,7 +399,7 @@ impl<'s> Walker<'s> {
                         }
                         b"tbl" => {
                             if let Some(t) = tables.pop() {
-                                self.end_table(t, part, &mut tables, &mut note);
+                                self.end_table(t, part, &mut tables, &mut note, &mut hf_text);
                             }
                         }
                         b"drawing" | b"pict" => {
@@ -444,10 +450,16 @@ impl<'s> Walker<'s> {
         }
         // Paragraphs left open by a damaged part still count.
         while !paras.is_empty() {
-            self.end_paragraph(part, &mut paras, &mut tables, &mut note);
+            self.end_paragraph(part, &mut paras, &mut tables, &mut note, &mut hf_text);
         }
         while let Some(t) = tables.pop() {
-            self.end_table(t, part, &mut tables, &mut note);
+            self.end_table(t, part, &mut tables, &mut note, &mut hf_text);
+        }
+        if part == Part::HeaderFooter {
+            let text = hf_text.join("\n");
+            if !text.trim().is_empty() && self.seen_hf.insert(text.clone()) {
+                self.header_footer.push(text);
+            }
         }
         Ok(())
     }
@@ -642,6 +654,7 @@ impl<'s> Walker<'s> {
         paras: &mut Vec<Para>,
         tables: &mut [TableCtx],
         note: &mut Option<(bool, String, Vec<String>)>,
+        hf: &mut Vec<String>,
     ) {
         self.close_script(paras);
         let Some(p) = paras.pop() else { return };
@@ -663,6 +676,7 @@ impl<'s> Walker<'s> {
                             texts.push(text);
                         }
                     }
+                    Part::HeaderFooter => hf.push(text),
                     Part::Body => {
                         let block = self.classify(&p, text, page);
                         self.push_block(block);
@@ -698,6 +712,7 @@ impl<'s> Walker<'s> {
         part: Part,
         tables: &mut [TableCtx],
         note: &mut Option<(bool, String, Vec<String>)>,
+        hf: &mut Vec<String>,
     ) {
         if let Some((row, cols, _)) = t.row.take()
             && !row.is_empty()
@@ -718,6 +733,7 @@ impl<'s> Walker<'s> {
         }
         match part {
             Part::Body => self.push_block(Block::table(t.rows, t.page)),
+            Part::HeaderFooter => hf.push(table_text(&t.rows)),
             Part::Footnotes | Part::Endnotes => {
                 if let Some((_, _, texts)) = note.as_mut() {
                     texts.push(table_text(&t.rows));
@@ -726,7 +742,8 @@ impl<'s> Walker<'s> {
         }
     }
 
-    /// The pages, with notes after the body in reference order.
+    /// The pages, with notes after the body (in reference order) and the distinct
+    /// header and footer texts last.
     pub fn finish(mut self) -> Vec<Page> {
         let last = self.pages.len().max(1) as u32;
         let order = std::mem::take(&mut self.note_order);
@@ -735,6 +752,9 @@ impl<'s> Walker<'s> {
                 let text = format!("[{n}] {text}");
                 self.push_block(Block::paragraph(text, last));
             }
+        }
+        for text in std::mem::take(&mut self.header_footer) {
+            self.push_block(Block::paragraph(text, last));
         }
         self.pages
     }

@@ -5,9 +5,9 @@
 //! Body paragraphs, headings from styles (names and outline levels), lists with labels
 //! computed from numbering definitions, tables (nested too), footnotes and endnotes,
 //! tracked changes as accepted, text boxes, equations (OMML) as text, image alt text,
-//! content controls, and core properties. Headers and footers are page furniture
-//! (running titles, page numbers, "confidential" notices) repeated on every page, not
-//! part of the document's text, and are not read.
+//! content controls, and core properties. Headers and footers come last, each distinct
+//! text once: they repeat on every page, but they often carry what people search for
+//! (document numbers, revisions, product names).
 
 mod body;
 mod package;
@@ -47,6 +47,13 @@ pub fn parse(bytes: &[u8], limits: &Limits, budget: &mut Budget) -> Result<Docum
             && let Some(xml) = pkg.read(&p, budget)?
         {
             walker.walk(&xml, label, budget)?;
+        }
+    }
+    // Headers and footers, each distinct text once.
+    for r in rels.iter().filter(|r| r.kind.ends_with("/header") || r.kind.ends_with("/footer")) {
+        let p = format!("{base}{}", r.target);
+        if let Some(xml) = pkg.read(&p, budget)? {
+            walker.walk(&xml, body::Part::HeaderFooter, budget)?;
         }
     }
     budget.check_time()?;

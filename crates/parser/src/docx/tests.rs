@@ -80,12 +80,17 @@ fn note_marks_in_superscript_runs_stay_note_marks() {
 }
 
 #[test]
-fn headers_and_footers_are_not_document_text() {
-    let header = format!(r#"<w:hdr {NS}><w:p><w:r><w:t>Running title</w:t></w:r></w:p></w:hdr>"#);
+fn headers_and_footers_come_once_after_the_body() {
+    let header = format!(r#"<w:hdr {NS}><w:p><w:r><w:t>Spec PPR-9087 rev 3</w:t></w:r></w:p></w:hdr>"#);
+    let again = header.clone();
     let footer = format!(
         r#"<w:ftr {NS}><w:p><w:r><w:t xml:space="preserve">Page </w:t></w:r><w:fldSimple w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple></w:p></w:ftr>"#
     );
-    let body = r#"<w:p><w:r><w:t>Body text</w:t></w:r></w:p><w:sectPr><w:headerReference w:type="default" r:id="rId1"/><w:footerReference w:type="default" r:id="rId2"/></w:sectPr>"#;
-    let out = text(&package(body, &[("header1.xml", "header", &header), ("footer1.xml", "footer", &footer)]));
-    assert_eq!(out.trim(), "Body text");
+    let body = r#"<w:p><w:r><w:t>Body text</w:t></w:r></w:p><w:sectPr><w:headerReference w:type="default" r:id="rId1"/><w:headerReference w:type="first" r:id="rId2"/><w:footerReference w:type="default" r:id="rId3"/></w:sectPr>"#;
+    let out = text(&package(
+        body,
+        &[("header1.xml", "header", &header), ("header2.xml", "header", &again), ("footer1.xml", "footer", &footer)],
+    ));
+    let lines: Vec<&str> = out.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines, ["Body text", "Spec PPR-9087 rev 3", "Page 1"], "{out}");
 }
