@@ -4,11 +4,10 @@
 
 use crate::support::{Stack, create_key, start_stack};
 use aidoc_testkit::service::http_get;
-use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BUDGET: usize = 3000;
 const TITLE: &str = "Harbour operations manual";
@@ -100,39 +99,10 @@ impl Mcp {
     }
 }
 
-async fn upload(stack: &Stack, name: &str, bytes: Vec<u8>, title: &str) -> String {
-    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned())).text("title", title.to_owned());
-    let resp = stack
-        .client(Duration::from_secs(60))
-        .post(format!("{}/api/v1/documents", stack.gateway.url()))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    let body: Value = resp.json().await.expect("json");
-    body["items"][0]["document"]["id"].as_str().unwrap_or_else(|| panic!("upload: {body}")).to_owned()
-}
-
 async fn wait_ready(stack: &Stack, id: &str) -> Value {
-    let started = Instant::now();
-    let http = stack.client(Duration::from_secs(30));
-    loop {
-        let d: Value = http
-            .get(format!("{}/api/v1/documents/{id}", stack.gateway.url()))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
-        match d["status"].as_str() {
-            Some("ready") => return d,
-            Some("failed") => panic!("{id} failed: {d:#}"),
-            _ => {}
-        }
-        assert!(started.elapsed() < Duration::from_secs(300), "{id} not ready: {d:#}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let d = crate::support::settled(stack, id).await;
+    assert_eq!(d["status"], "ready", "{id} failed: {d:#}");
+    d
 }
 
 /// `tests/mcp-client` with its packages installed, or `None` (skip) when
@@ -176,11 +146,14 @@ async fn agents_search_read_and_page_through_documents_over_mcp() {
     let budget = BUDGET.to_string();
     let stack = start_stack(&[("AIDOC_GATEWAY__MCP_TOKEN_BUDGET", &budget)]).await;
     let base = stack.gateway.url();
-    let doc = upload(&stack, "harbour.md", long_markdown().into_bytes(), TITLE).await;
-    let chinese = upload(&stack, "backup-zh.md", chinese_markdown().into_bytes(), "数据库备份手册").await;
+    let doc = crate::support::upload_file(&stack, "harbour.md", long_markdown().into_bytes(), TITLE).await;
+    let chinese =
+        crate::support::upload_file(&stack, "backup-zh.md", chinese_markdown().into_bytes(), "数据库备份手册").await;
     let pdf = aidoc_testkit::paths::corpus_dir().map(|c| c.join("pdf/pypdf-pdflatex-4-pages.pdf"));
     let pdf = match pdf.filter(|p| p.is_file()) {
-        Some(p) => Some(upload(&stack, "four-pages.pdf", std::fs::read(p).unwrap(), "Four pages").await),
+        Some(p) => {
+            Some(crate::support::upload_file(&stack, "four-pages.pdf", std::fs::read(p).unwrap(), "Four pages").await)
+        }
         None => {
             assert!(std::env::var_os("CI").is_none(), "../shared/corpus is missing in CI");
             eprintln!("PDF part skipped: ../shared/corpus is not next to this checkout");

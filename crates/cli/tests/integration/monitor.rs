@@ -2,9 +2,8 @@
 //! group (a 4xx is no error, a 5xx is), usage per day, ingest throughput,
 //! every service's health, version and recent warnings; admins only.
 
-use crate::support::{Stack, start_stack};
+use crate::support::{Stack, settled, start_stack, upload_file};
 use aidoc_testkit::service::{Launch, Signal};
-use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -29,39 +28,6 @@ impl Client {
 
     async fn search(&self, key: &str, body: Value) -> u16 {
         self.send(self.http.post(format!("{}/api/v1/search", self.base)).header("x-api-key", key).json(&body)).await.0
-    }
-}
-
-async fn upload(stack: &Stack, name: &str, bytes: &[u8]) -> String {
-    let form = Form::new().part("file", Part::bytes(bytes.to_vec()).file_name(name.to_owned()));
-    let resp = stack
-        .client(Duration::from_secs(60))
-        .post(format!("{}/api/v1/documents", stack.gateway.url()))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    let body: Value = resp.json().await.expect("json");
-    body["items"][0]["document"]["id"].as_str().unwrap_or_else(|| panic!("upload: {body}")).to_owned()
-}
-
-async fn settled(stack: &Stack, id: &str) -> Value {
-    let started = Instant::now();
-    let http = stack.client(Duration::from_secs(30));
-    loop {
-        let d: Value = http
-            .get(format!("{}/api/v1/documents/{id}", stack.gateway.url()))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
-        if matches!(d["status"].as_str(), Some("ready" | "failed")) {
-            return d;
-        }
-        assert!(started.elapsed() < Duration::from_secs(300), "{id} not settled: {d:#}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
 
@@ -157,9 +123,14 @@ async fn monitor_endpoints_report_real_figures() {
     }
 
     // A document that indexes and one that cannot (a warning in the api's and the indexer's log).
-    let doc = upload(&stack, "monitor-note.md", NOTE.as_bytes()).await;
-    let broken =
-        upload(&stack, "broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >>\nthis is no pdf").await;
+    let doc = upload_file(&stack, "monitor-note.md", NOTE.as_bytes().to_vec(), "").await;
+    let broken = upload_file(
+        &stack,
+        "broken.pdf",
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >>\nthis is no pdf".to_vec(),
+        "",
+    )
+    .await;
     let d = settled(&stack, &doc).await;
     assert_eq!(d["status"], "ready", "{d:#}");
     let chunks = d["chunk_count"].as_u64().unwrap();

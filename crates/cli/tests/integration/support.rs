@@ -162,3 +162,42 @@ static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
     HEAVY.lock().await
 }
+
+/// Uploads one file with the stack's key (and `title` when not empty); returns the document id.
+pub async fn upload_file(stack: &Stack, name: &str, bytes: Vec<u8>, title: &str) -> String {
+    let mut form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    if !title.is_empty() {
+        form = form.text("title", title.to_owned());
+    }
+    let resp = stack
+        .client(Duration::from_secs(60))
+        .post(format!("{}/api/v1/documents", stack.gateway.url()))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let body: serde_json::Value = resp.json().await.expect("json");
+    body["items"][0]["document"]["id"].as_str().unwrap_or_else(|| panic!("upload: {body}")).to_owned()
+}
+
+/// Waits (up to 5 minutes) until the document is `ready` or `failed`; returns it.
+pub async fn settled(stack: &Stack, id: &str) -> serde_json::Value {
+    let started = std::time::Instant::now();
+    let http = stack.client(Duration::from_secs(30));
+    loop {
+        let d: serde_json::Value = http
+            .get(format!("{}/api/v1/documents/{id}", stack.gateway.url()))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        if matches!(d["status"].as_str(), Some("ready" | "failed")) {
+            return d;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300), "{id} not settled: {d:#}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
