@@ -52,9 +52,14 @@ impl From<tonic::Status> for ApiError {
                 tracing::error!(grpc_code = ?status.code(), message = %status.message(), "downstream internal error");
                 ApiError::new(code, "internal error")
             }
-            ErrorCode::Unavailable if !status.metadata().contains_key(aidoc_proto::error::ERROR_CODE_METADATA_KEY) => {
-                tracing::warn!(message = %status.message(), "downstream unavailable");
-                ApiError::new(code, "a backend service is unavailable; try again shortly")
+            // A bare `Cancelled` is the transport's: the connection to the backend broke mid-call (its process
+            // died). The caller did not cancel anything (a caller who leaves gets no answer at all), so it is
+            // told what happened: the backend is unavailable.
+            ErrorCode::Unavailable | ErrorCode::Cancelled
+                if !status.metadata().contains_key(aidoc_proto::error::ERROR_CODE_METADATA_KEY) =>
+            {
+                tracing::warn!(grpc_code = ?status.code(), message = %status.message(), "downstream unavailable");
+                ApiError::new(ErrorCode::Unavailable, "a backend service is unavailable; try again shortly")
             }
             _ => {
                 let e = ApiError::new(code, status.message());
@@ -91,3 +96,19 @@ impl ResponseError for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_backend_connection_is_unavailable_not_cancelled() {
+        for code in [tonic::Code::Cancelled, tonic::Code::Unavailable] {
+            let e = ApiError::from(tonic::Status::new(code, "connection closed"));
+            assert_eq!((e.code, e.status_code().as_u16()), (ErrorCode::Unavailable, 503), "{code:?}");
+        }
+        // A backend that says so itself keeps its code.
+        let e = ApiError::from(ErrorCode::Cancelled.status("the job was cancelled"));
+        assert_eq!((e.code, e.message.as_str()), (ErrorCode::Cancelled, "the job was cancelled"));
+    }
+}
