@@ -153,6 +153,12 @@ impl LocalEmbedder {
         Ok(encoding.get_ids().to_vec())
     }
 
+    /// Vectors for `texts` exactly as given, no prefix added: what an embeddings server does with the inputs
+    /// a client has already prefixed.
+    pub fn embed_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        self.embed_with_prefix("", texts)
+    }
+
     fn embed_with_prefix(&self, prefix: &str, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let mut encoded = Vec::with_capacity(texts.len());
         for text in texts {

@@ -252,7 +252,7 @@ impl From<idx::SearchHit> for SearchHit {
 
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq, ToSchema)]
 pub struct SearchResults {
-    /// The mode that ran.
+    /// The mode that ran: a `hybrid` search answers in `keyword` mode while the embedding model is unavailable.
     #[schema(value_type = SearchMode)]
     pub mode: String,
     pub hits: Vec<SearchHit>,

@@ -60,6 +60,15 @@ impl EmbedPool {
             .collect()
     }
 
+    /// Whether the model answers now: one tiny passage through it (for a worker waiting out an outage of the
+    /// model's endpoint before it claims more jobs).
+    pub async fn probe(&self) -> Result<(), EmbedError> {
+        let model = self.model.clone();
+        tokio::task::spawn_blocking(move || model.embed_passages(&["probe"]).map(|_| ()))
+            .await
+            .map_err(|e| EmbedError::Config(vec![format!("embedding task failed: {e}")]))?
+    }
+
     pub async fn embed_query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let model = self.model.clone();
         let text = text.to_owned();

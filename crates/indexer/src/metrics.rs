@@ -10,6 +10,8 @@ pub const EMBED_CHUNKS_TOTAL: &str = "aidoc_embed_chunks_total";
 pub const EMBED_DURATION_SECONDS: &str = "aidoc_embed_duration_seconds";
 /// Searches by `mode`.
 pub const SEARCHES_TOTAL: &str = "aidoc_searches_total";
+/// Hybrid searches that fell back to the keyword index (the embedding model was unavailable).
+pub const SEARCHES_DEGRADED_TOTAL: &str = "aidoc_searches_degraded_total";
 /// Search latency by `mode`.
 pub const SEARCH_DURATION_SECONDS: &str = "aidoc_search_duration_seconds";
 /// Chunks in the index.
@@ -21,6 +23,10 @@ pub fn describe() {
     metrics::describe_counter!(EMBED_CHUNKS_TOTAL, "Chunks embedded.");
     metrics::describe_histogram!(EMBED_DURATION_SECONDS, metrics::Unit::Seconds, "Time per embedding call.");
     metrics::describe_counter!(SEARCHES_TOTAL, "Searches by mode.");
+    metrics::describe_counter!(
+        SEARCHES_DEGRADED_TOTAL,
+        "Hybrid searches answered from the keyword index alone because the embedding model was unavailable."
+    );
     metrics::describe_histogram!(SEARCH_DURATION_SECONDS, metrics::Unit::Seconds, "Search latency by mode.");
     metrics::describe_gauge!(INDEX_CHUNKS, "Chunks in the index.");
 }

@@ -306,13 +306,23 @@ impl pb::indexer_service_server::IndexerService for Search {
         Filters::build(&filters, 1)?;
         let tokens = query_tokens(query);
 
-        let (keyword, semantic) = match mode {
-            pb::SearchMode::Keyword => (self.keyword(&tokens, &filters, depth).await?, Vec::new()),
-            pb::SearchMode::Semantic => (Vec::new(), self.semantic(query, &filters, depth).await?),
+        let (keyword, semantic, mode) = match mode {
+            pb::SearchMode::Keyword => (self.keyword(&tokens, &filters, depth).await?, Vec::new(), mode),
+            pb::SearchMode::Semantic => (Vec::new(), self.semantic(query, &filters, depth).await?, mode),
             _ => {
                 let (k, s) =
                     tokio::join!(self.keyword(&tokens, &filters, depth), self.semantic(query, &filters, depth));
-                (k?, s?)
+                match s {
+                    Ok(s) => (k?, s, mode),
+                    // Hybrid search outlives the embedding model (loading, or its endpoint down): the keyword
+                    // list answers alone, and the response names the mode that ran.
+                    Err(e) if e.code() == tonic::Code::Unavailable => {
+                        tracing::warn!(reason = %e.message(), "hybrid search answered from the keyword index alone");
+                        metrics::counter!(m::SEARCHES_DEGRADED_TOTAL).increment(1);
+                        (k?, Vec::new(), pb::SearchMode::Keyword)
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         };
         let ranked: Vec<(Uuid, f64, u32, u32)> = match mode {

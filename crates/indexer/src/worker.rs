@@ -63,6 +63,14 @@ pub struct Outcome {
     pub author: String,
 }
 
+/// How a claimed job ended, as far as the claim loop cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Processed {
+    Done,
+    /// It failed because the embedding model could not be reached: wait for it before claiming more.
+    EmbedderUnavailable,
+}
+
 #[derive(Clone)]
 pub struct Worker {
     pub id: String,
@@ -91,7 +99,9 @@ impl Worker {
             let wait = match claim {
                 Ok(r) => match r.into_inner().job {
                     Some(job) => {
-                        self.process(job, &stop).await;
+                        if self.process(job, &stop).await == Processed::EmbedderUnavailable {
+                            self.wait_for_embedder(&stop).await;
+                        }
                         idle = self.cfg.worker.poll_interval;
                         continue;
                     }
@@ -111,7 +121,29 @@ impl Worker {
         tracing::info!(worker = %self.id, "ingest worker stopped");
     }
 
-    async fn process(&self, job: api_pb::Job, stop: &CancellationToken) {
+    /// While the embedding model does not answer (its endpoint is down or overloaded), claim nothing: every
+    /// job claimed meanwhile would only spend one of its attempts. Probes with growing pauses (up to 30 s).
+    async fn wait_for_embedder(&self, stop: &CancellationToken) {
+        tracing::warn!(worker = %self.id, "the embedding model is unavailable; no jobs are claimed until it answers");
+        let mut pause = Duration::from_secs(1);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(pause) => {}
+            }
+            match self.embed.probe().await {
+                Ok(()) => {
+                    tracing::info!(worker = %self.id, "the embedding model answers again; claiming jobs");
+                    return;
+                }
+                Err(e) if e.is_retryable() => pause = (pause * 2).min(Duration::from_secs(30)),
+                // A permanent error (a bad key, a wrong model): jobs will fail with it and say why.
+                Err(_) => return,
+            }
+        }
+    }
+
+    async fn process(&self, job: api_pb::Job, stop: &CancellationToken) -> Processed {
         let started = Instant::now();
         let job_id = job.id.clone();
         let lost = CancellationToken::new();
@@ -125,6 +157,10 @@ impl Worker {
         };
         heartbeat.abort();
         let mut jobs = self.jobs.clone();
+        let processed = match &result {
+            Some(Err(e)) if e.code == "embedding_failed" && e.retryable => Processed::EmbedderUnavailable,
+            _ => Processed::Done,
+        };
         match result {
             None => {
                 tracing::warn!(job = %job_id, "lease lost; another worker owns the job now");
@@ -172,6 +208,7 @@ impl Worker {
                 tracing::warn!(job = %job_id, code = e.code, outcome, "document not indexed: {}", e.message);
             }
         }
+        processed
     }
 
     fn spawn_heartbeat(&self, job_id: String, lost: CancellationToken) -> tokio::task::JoinHandle<()> {

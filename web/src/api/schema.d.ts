@@ -1082,7 +1082,7 @@ export interface components {
         SearchMode: "hybrid" | "keyword" | "semantic";
         SearchResults: {
             hits: components["schemas"]["SearchHit"][];
-            /** @description The mode that ran. */
+            /** @description The mode that ran: a `hybrid` search answers in `keyword` mode while the embedding model is unavailable. */
             mode: components["schemas"]["SearchMode"];
             next_cursor?: string | null;
             /** Format: int64 */

@@ -7,15 +7,15 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-const RUNBOOK: &str = "# Queue runbook\n\n## Error codes\n\nWhen the ingest queue reports PPR-9087 the worker \
+pub const RUNBOOK: &str = "# Queue runbook\n\n## Error codes\n\nWhen the ingest queue reports PPR-9087 the worker \
     lost its lease; the job is retried by another worker. Inspect it with `aidoc jobs --state failed` and \
     read the file with std::fs::read before re-uploading.\n\n## Configuration\n\nThe setting \
     max_lease_seconds in config/indexer.toml bounds how long a job may run without a heartbeat.\n";
 
-const CHINESE: &str = "数据库备份与恢复\n\n系统每天凌晨两点自动备份数据库，备份文件保留七天。\
+pub const CHINESE: &str = "数据库备份与恢复\n\n系统每天凌晨两点自动备份数据库，备份文件保留七天。\
     恢复之前必须先校验备份文件的校验和，校验失败的备份不会被恢复。\n\n向量检索使用余弦相似度对文本片段排序。\n";
 
-const HTML: &str = "<!DOCTYPE html><html><head><title>Vector search</title></head><body><nav>menu</nav>\
+pub const HTML: &str = "<!DOCTYPE html><html><head><title>Vector search</title></head><body><nav>menu</nav>\
     <main><h1>Vector search</h1><p>Semantic search embeds every passage with a multilingual sentence model \
     and ranks passages by cosine similarity to the embedded question.</p><pre><code>SELECT id FROM chunks \
     ORDER BY embedding &lt;=&gt; $1 LIMIT 10;</code></pre></main></body></html>";
@@ -100,7 +100,7 @@ pub fn ids_of(upload: &Value) -> Vec<String> {
         .collect()
 }
 
-fn top_docs(results: &Value) -> Vec<String> {
+pub fn top_docs(results: &Value) -> Vec<String> {
     results["hits"]
         .as_array()
         .expect("hits")

@@ -5,6 +5,7 @@
 mod auth;
 mod backup;
 mod edge;
+mod embeddings;
 mod hostile;
 mod ingest;
 mod mcp;
