@@ -6,6 +6,8 @@ pub const INGEST_JOBS_TOTAL: &str = "aidoc_ingest_jobs_total";
 pub const INGEST_STAGE_DURATION_SECONDS: &str = "aidoc_ingest_stage_duration_seconds";
 /// Chunks embedded.
 pub const EMBED_CHUNKS_TOTAL: &str = "aidoc_embed_chunks_total";
+/// Chunks whose vector was reused from the index (same text, same model) instead of computed.
+pub const EMBED_REUSED_TOTAL: &str = "aidoc_embed_reused_total";
 /// Time per embedding call by `kind` (passage batch, query).
 pub const EMBED_DURATION_SECONDS: &str = "aidoc_embed_duration_seconds";
 /// Searches by `mode`.
@@ -21,6 +23,7 @@ pub fn describe() {
     metrics::describe_counter!(INGEST_JOBS_TOTAL, "Finished ingest jobs by outcome.");
     metrics::describe_histogram!(INGEST_STAGE_DURATION_SECONDS, metrics::Unit::Seconds, "Time per ingest stage.");
     metrics::describe_counter!(EMBED_CHUNKS_TOTAL, "Chunks embedded.");
+    metrics::describe_counter!(EMBED_REUSED_TOTAL, "Chunks whose stored vector of the same text was reused.");
     metrics::describe_histogram!(EMBED_DURATION_SECONDS, metrics::Unit::Seconds, "Time per embedding call.");
     metrics::describe_counter!(SEARCHES_TOTAL, "Searches by mode.");
     metrics::describe_counter!(

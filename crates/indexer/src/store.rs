@@ -4,6 +4,7 @@
 use aidoc_text::chunk::Chunk;
 use deadpool_postgres::Pool;
 use pgvector::Vector;
+use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
@@ -13,6 +14,34 @@ pub struct IndexedChunk {
     pub tsvector: String,
     pub language: String,
     pub embedding: Vec<f32>,
+    /// SHA-256 of the text the vector was computed from ([`embedded_digest`]).
+    pub embedded_sha256: Vec<u8>,
+}
+
+/// The digest under which a vector computed from `text` is stored and found again.
+pub fn embedded_digest(text: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).to_vec()
+}
+
+/// Vectors already stored under `model_id` for any of `digests` (one per digest found).
+pub async fn reusable_vectors(
+    pool: &Pool,
+    model_id: &str,
+    digests: &[Vec<u8>],
+) -> Result<HashMap<Vec<u8>, Vec<f32>>, StoreError> {
+    if digests.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT DISTINCT ON (embedded_sha256) embedded_sha256, embedding FROM search.chunks
+             WHERE embedded_sha256 = ANY($1) AND model_id = $2",
+            &[&digests, &model_id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get::<_, Vec<u8>>(0), r.get::<_, Vector>(1).to_vec())).collect())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +86,8 @@ pub async fn replace_chunks(
     let insert = tx
         .prepare(
             "INSERT INTO search.chunks (id, document_id, chunk_index, text, heading_path, page_start, page_end,
-                block_kinds, token_count, language, tsv, embedding, dims, model_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::tsvector, $12, $13, $14)",
+                block_kinds, token_count, language, tsv, embedding, dims, model_id, embedded_sha256)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::tsvector, $12, $13, $14, $15)",
         )
         .await?;
     let rows: Vec<_> = chunks
@@ -75,7 +104,7 @@ pub async fn replace_chunks(
             )
         })
         .collect();
-    let params: Vec<[&(dyn ToSql + Sync); 14]> = chunks
+    let params: Vec<[&(dyn ToSql + Sync); 15]> = chunks
         .iter()
         .zip(&rows)
         .map(|(c, r)| {
@@ -94,6 +123,7 @@ pub async fn replace_chunks(
                 &r.6,
                 &r.5,
                 &model_id,
+                &c.embedded_sha256,
             ]
         })
         .collect();

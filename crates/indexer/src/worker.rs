@@ -17,6 +17,7 @@ use aidoc_storage::{ObjectStore, StorageError};
 use aidoc_text::chunk::{Block, BlockKind, ChunkerConfig, approx_tokens, chunk_document};
 use deadpool_postgres::Pool;
 use futures::StreamExt;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -239,6 +240,33 @@ impl Worker {
         })
     }
 
+    /// One vector per text: those of texts already embedded by this model (in any document: a re-index, a
+    /// new version, a copy, repeated boilerplate) come from the index, each other distinct text goes through
+    /// the model once.
+    async fn vectors(&self, texts: Vec<String>, digests: &[Vec<u8>]) -> Result<Vec<Vec<f32>>, JobError> {
+        let mut known = store::reusable_vectors(&self.pool, self.embed.model_id(), digests).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "looking up stored vectors failed; embedding every chunk");
+            HashMap::new()
+        });
+        let mut queued = HashSet::new();
+        let missing: Vec<usize> =
+            (0..texts.len()).filter(|&i| !known.contains_key(&digests[i]) && queued.insert(&digests[i])).collect();
+        metrics::counter!(m::EMBED_REUSED_TOTAL).increment((texts.len() - missing.len()) as u64);
+        let fresh = self
+            .embed
+            .embed_passages(missing.iter().map(|&i| texts[i].clone()).collect())
+            .await
+            .map_err(|e| JobError::new("embedding_failed", format!("embedding failed: {e}"), e.is_retryable()))?;
+        for (&i, v) in missing.iter().zip(fresh) {
+            known.insert(digests[i].clone(), v);
+        }
+        digests
+            .iter()
+            .map(|d| known.get(d).cloned())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| JobError::new("internal", "a chunk has no vector", true))
+    }
+
     /// Parse → chunk → embed → write, for one job.
     pub async fn ingest(&self, job: &api_pb::Job) -> Result<Outcome, JobError> {
         let document = Uuid::parse_str(&job.document_id)
@@ -274,18 +302,22 @@ impl Worker {
 
         let t = Instant::now();
         let texts: Vec<String> = prepared.iter().map(|(c, _, _)| c.embedding_text()).collect();
-        let vectors = self
-            .embed
-            .embed_passages(texts)
-            .await
-            .map_err(|e| JobError::new("embedding_failed", format!("embedding failed: {e}"), e.is_retryable()))?;
+        let digests: Vec<Vec<u8>> = texts.iter().map(|t| store::embedded_digest(t)).collect();
+        let vectors = self.vectors(texts, &digests).await?;
         record_stage("embed", t);
 
         let t = Instant::now();
         let indexed: Vec<IndexedChunk> = prepared
             .into_iter()
             .zip(vectors)
-            .map(|((chunk, tsvector, language), embedding)| IndexedChunk { chunk, tsvector, language, embedding })
+            .zip(digests)
+            .map(|(((chunk, tsvector, language), embedding), embedded_sha256)| IndexedChunk {
+                chunk,
+                tsvector,
+                language,
+                embedding,
+                embedded_sha256,
+            })
             .collect();
         store::replace_chunks(&self.pool, document, parsed.pages, self.embed.model_id(), &parsed.outline, &indexed)
             .await

@@ -134,6 +134,32 @@ async fn the_openai_compatible_provider_embeds_through_the_endpoint_and_a_switch
         t.search(json!({ "query": "what happened when the embeddings endpoint was down", "mode": "semantic" })).await;
     assert_eq!(top_docs(&r).first(), Some(&late), "{r:#}");
 
+    // Re-indexing a document and uploading a copy of it in other bytes reuse the stored vectors of its
+    // unchanged chunks: the endpoint is not asked again.
+    let asked = server.inputs().len();
+    let indexed_at = "SELECT indexed_at::text FROM search.indexed_documents ORDER BY document_id";
+    let before_reindex = column(&t, indexed_at).await;
+    let resp = t.http.post(t.url(&format!("/api/v1/documents/{}/reindex", ids[0]))).send().await.expect("reindex");
+    assert_eq!(resp.status(), 202);
+    let started = Instant::now();
+    while column(&t, indexed_at).await == before_reindex {
+        assert!(started.elapsed() < Duration::from_secs(60), "the document was not indexed again");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (status, body) = t.upload(&[("runbook-copy.md", format!("{RUNBOOK}\n\n").into_bytes())], &[]).await;
+    assert_eq!((status, body["items"][0]["created"].as_bool()), (202, Some(true)), "{body}");
+    let copy = t.settle(&ids_of(&body), Duration::from_secs(60)).await.remove(0);
+    assert_eq!((copy["status"].as_str(), &copy["chunk_count"]), (Some("ready"), &docs[0]["chunk_count"]), "{copy:#}");
+    assert_eq!(server.inputs().len(), asked, "nothing embedded again: {:#?}", &server.inputs()[asked..]);
+    let (_, metrics) = aidoc_testkit::service::http_get(&format!("{}/metrics", t.stack.indexer.admin_url()), &[]).await;
+    let reused: f64 = metrics
+        .lines()
+        .find(|l| l.starts_with("aidoc_embed_reused_total"))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no reuse counter in {metrics}"));
+    let runbook_chunks = docs[0]["chunk_count"].as_u64().unwrap() as f64;
+    assert!(reused >= 2.0 * runbook_chunks, "re-index and copy reused {reused} vectors");
+
     // Back to the local model: the new indexer finds vectors of another model and re-embeds every document.
     t.stack.indexer.signal(Signal::SIGTERM);
     assert_eq!(t.stack.indexer.wait_exit(Duration::from_secs(30)).await, Some(0));
@@ -150,7 +176,7 @@ async fn the_openai_compatible_provider_embeds_through_the_endpoint_and_a_switch
         .env("AIDOC_PARSER_URL", t.stack.parser.url())
         .spawn();
     t.stack.indexer.wait_ready(crate::support::READY).await;
-    let all: Vec<String> = ids.iter().cloned().chain([late.clone()]).collect();
+    let all: Vec<String> = ids.iter().cloned().chain([late.clone(), copy["id"].as_str().unwrap().to_owned()]).collect();
     let started = Instant::now();
     let local_id = loop {
         let models = column(&t, "SELECT DISTINCT model_id FROM search.indexed_documents").await;
