@@ -85,18 +85,33 @@ pub async fn upload_files(
 
 /// Waits until every document is `ready` or `failed` and returns them.
 pub async fn settle(http: &reqwest::Client, base: &str, ids: &[String]) -> Vec<serde_json::Value> {
+    // One listing every half second, not a request per document: polling must not take the CPU the
+    // pipeline being measured needs.
     let started = std::time::Instant::now();
     loop {
-        let mut docs = Vec::with_capacity(ids.len());
-        for id in ids {
-            let resp = http.get(format!("{base}/api/v1/documents/{id}")).send().await.expect("get");
-            docs.push(resp.json::<serde_json::Value>().await.expect("json"));
+        let mut by_id = std::collections::HashMap::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = format!("{base}/api/v1/documents?limit=500");
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let page: serde_json::Value = http.get(url).send().await.expect("list").json().await.expect("json");
+            for d in page["items"].as_array().expect("items") {
+                by_id.insert(d["id"].as_str().unwrap_or_default().to_owned(), d.clone());
+            }
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                break;
+            }
         }
+        let docs: Vec<serde_json::Value> =
+            ids.iter().map(|id| by_id.get(id).cloned().unwrap_or(serde_json::Value::Null)).collect();
         let pending = docs.iter().filter(|d| !matches!(d["status"].as_str(), Some("ready" | "failed"))).count();
         if pending == 0 {
             return docs;
         }
         assert!(started.elapsed() < std::time::Duration::from_secs(3600), "{pending} documents never settled");
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }
