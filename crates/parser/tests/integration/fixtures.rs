@@ -231,3 +231,35 @@ fn pdf_actual_text_replaces_the_glyphs_it_covers() {
         "plaintext"
     );
 }
+
+/// One page showing `content` with `font` as /F1.
+fn page_with_font(content: &str, font: &str) -> Vec<u8> {
+    build_pdf(&[
+        "<< /Type /Catalog /Pages 3 0 R >>".into(),
+        "<< /Producer (aidoc) >>".into(),
+        "<< /Type /Pages /Kids [4 0 R] /Count 1 >>".into(),
+        "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 300 200] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>".into(),
+        stream(content),
+        font.into(),
+        stream("1000 0 0 0 750 750 d1 0 0 750 750 re f"),
+    ])
+}
+
+fn flat_text(pdf: &[u8]) -> String {
+    let doc = parse(pdf, &Hint::default(), &Limits::default()).expect("parse");
+    to_text(&doc).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn pdf_codes_outside_the_widths_array_take_no_room() {
+    // A Type 3 font drawing only "a" and "b" (one em wide each): the space code is not
+    // in /Widths, so it advances by the word spacing alone.
+    let font = "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 750 750] /FontMatrix [0.001 0 0 0.001 0 0] \
+        /CharProcs << /a 7 0 R /b 7 0 R >> /Encoding << /Type /Encoding /Differences [97 /a /b] >> \
+        /FirstChar 97 /LastChar 98 /Widths [1000 1000] >>";
+    let show = |tw: u32| format!("BT /F1 10 Tf 20 100 Td {tw} Tw ( ab ba abba) Tj ET");
+    // Without word spacing the glyphs touch: one word, as on the page.
+    assert_eq!(flat_text(&page_with_font(&show(0), font)), "abbaabba");
+    // Word spacing of one em opens the gaps.
+    assert_eq!(flat_text(&page_with_font(&show(10), font)), "ab ba abba");
+}
