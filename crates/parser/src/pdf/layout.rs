@@ -14,8 +14,9 @@ use super::interp::PageText;
 const WORD_GAP: f32 = 0.12;
 /// Gap (in font sizes) that splits a line into separate fragments (columns, cells).
 const FRAGMENT_GAP: f32 = 1.6;
-/// Gap (in font sizes) below which two pieces on a baseline are surely one line.
-const SURE_GAP: f32 = 0.6;
+/// Gap (in font sizes) below which two pieces on a baseline are surely one line; above
+/// a monospaced space (0.6 em), so one space is never read as a column gutter.
+const SURE_GAP: f32 = 0.65;
 
 #[derive(Debug, Clone)]
 struct Word {
@@ -455,6 +456,27 @@ mod tests {
     fn words_from_gaps() {
         let p = page(&[(0.0, 700.0, "Hello"), (28.0, 700.0, "world")]);
         assert_eq!(text(&p), vec!["Hello world"]);
+    }
+
+    #[test]
+    fn monospaced_lines_with_aligned_words_stay_lines() {
+        // Three lines of a monospaced font (advance 0.6 em, as Courier), each glyph
+        // placed on its own and words one space apart, so every word starts at the same
+        // x on each line: a single space is a word gap, not a column gutter.
+        let mut p = PageText::default();
+        for (i, line) in ["Test test test", "Code code code", "Rest rest rest"].iter().enumerate() {
+            let y = 700.0 - 12.0 * i as f32;
+            for (k, ch) in line.chars().enumerate() {
+                let start = p.text.len() as u32;
+                let space = ch == ' ';
+                if !space {
+                    p.text.push(ch);
+                }
+                let len = p.text.len() as u32 - start;
+                p.glyphs.push(GlyphBox { x: 6.0 * k as f32, y, w: 6.0, size: 10.0, dir: 0, space, start, len });
+            }
+        }
+        assert_eq!(text(&p), vec!["Test test test\nCode code code\nRest rest rest"]);
     }
 
     #[test]
