@@ -343,6 +343,11 @@ fn load_simple(doc: &Document, dict: &Dictionary, subtype: &[u8], max_bytes: usi
             _ => {}
         }
     };
+    // A ToUnicode entry without text: the code is known to carry none.
+    let set_empty = |font: &mut Font, code: usize| {
+        font.simple[code] = font.strings.len() as u32 | MULTI;
+        font.strings.push(String::new());
+    };
     // Lowest priority first; later steps overwrite.
     if !type3 {
         for c in 0..256 {
@@ -408,8 +413,12 @@ fn load_simple(doc: &Document, dict: &Dictionary, subtype: &[u8], max_bytes: usi
         for c in 0..256u32 {
             s.clear();
             if tu.lookup(c, &mut s) {
-                let t = s.clone();
-                set(&mut font, c as usize, &t);
+                if s.is_empty() {
+                    set_empty(&mut font, c as usize);
+                } else {
+                    let t = s.clone();
+                    set(&mut font, c as usize, &t);
+                }
             }
         }
     }
