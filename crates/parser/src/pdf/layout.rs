@@ -6,6 +6,8 @@
 //! horizontal gaps (bands); adjacent bands with the same gutters are merged so a
 //! coincidental shared paragraph break does not interleave two columns.
 
+mod bidi;
+
 #[cfg(test)]
 use super::interp::GlyphBox;
 use super::interp::PageText;
@@ -27,6 +29,9 @@ struct Word {
     dir: u8,
     start: u32,
     end: u32,
+    /// Its glyphs: `glyphs[g0..g1]` of the page.
+    g0: u32,
+    g1: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -50,7 +55,7 @@ pub struct TextBlock {
 fn words(page: &PageText) -> Vec<Word> {
     let mut out: Vec<Word> = Vec::with_capacity(page.glyphs.len() / 4 + 1);
     let mut cur: Option<Word> = None;
-    for g in &page.glyphs {
+    for (i, g) in page.glyphs.iter().enumerate() {
         if g.space {
             if let Some(w) = cur.take() {
                 out.push(w);
@@ -68,6 +73,7 @@ fn words(page: &PageText) -> Vec<Word> {
                 w.x1 = w.x1.max(g.x + g.w);
                 w.end = g.start + g.len;
                 w.size = w.size.max(g.size);
+                w.g1 = i as u32 + 1;
                 continue;
             }
         }
@@ -82,6 +88,8 @@ fn words(page: &PageText) -> Vec<Word> {
             dir: g.dir,
             start: g.start,
             end: g.start + g.len,
+            g0: i as u32,
+            g1: i as u32 + 1,
         });
     }
     if let Some(w) = cur {
@@ -361,29 +369,42 @@ pub fn layout(page: &PageText) -> Vec<TextBlock> {
         .into_iter()
         .map(|bi| {
             let b = &blocks[bi];
-            let lines = b.lines.iter().map(|&li| line_text(&lines[li], text)).collect();
+            let lines = b.lines.iter().map(|&li| line_text(&lines[li], page)).collect();
             TextBlock { lines, size: b.size }
         })
         .collect()
 }
 
-fn is_rtl(c: char) -> bool {
-    matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+/// The text of a word, right-to-left glyphs (drawn in visual order) put back in
+/// logical order, and the direction the word reads in.
+fn word_text(w: &Word, page: &PageText) -> (String, bidi::Kind) {
+    let text = page.text.get(w.start as usize..w.end as usize).unwrap_or("");
+    if !text.chars().any(bidi::is_rtl) {
+        return (text.to_string(), bidi::kind(text));
+    }
+    let units: Vec<&str> = page
+        .glyphs
+        .get(w.g0 as usize..w.g1 as usize)
+        .unwrap_or(&[])
+        .iter()
+        .map(|g| page.text.get(g.start as usize..(g.start + g.len) as usize).unwrap_or(""))
+        .collect();
+    let kinds: Vec<bidi::Kind> = units.iter().map(|u| bidi::kind(u)).collect();
+    let rtl = bidi::rtl_base(&kinds);
+    let text = bidi::logical_order(&kinds, rtl).into_iter().map(|i| units[i]).collect();
+    (text, if rtl { bidi::Kind::Rtl } else { bidi::Kind::Ltr })
 }
 
-/// A line's words joined by spaces; right-to-left words (drawn in visual order) are
-/// put back in logical order.
-fn line_text(l: &Line, text: &str) -> String {
-    let words: Vec<&str> = l.words.iter().map(|w| text.get(w.start as usize..w.end as usize).unwrap_or("")).collect();
-    let rtl_words = words.iter().filter(|w| w.chars().any(is_rtl)).count();
-    let mut parts: Vec<String> = words
-        .iter()
-        .map(|w| if w.chars().any(is_rtl) { w.chars().rev().collect() } else { (*w).to_string() })
-        .collect();
-    if rtl_words * 2 > words.len() {
-        parts.reverse();
-    }
-    let line = parts.join(" ");
+/// A line's words joined by spaces, in logical order.
+fn line_text(l: &Line, page: &PageText) -> String {
+    let words: Vec<(String, bidi::Kind)> = l.words.iter().map(|w| word_text(w, page)).collect();
+    let kinds: Vec<bidi::Kind> = words.iter().map(|w| w.1).collect();
+    let line = if kinds.contains(&bidi::Kind::Rtl) {
+        let order = bidi::logical_order(&kinds, bidi::rtl_base(&kinds));
+        order.into_iter().map(|i| words[i].0.as_str()).collect::<Vec<_>>().join(" ")
+    } else {
+        words.into_iter().map(|w| w.0).collect::<Vec<_>>().join(" ")
+    };
     // Typographic ligatures (ﬁ, ﬂ, ﬀ, …) become their letters, as a reader types them.
     if line.contains(|c: char| ('\u{FB00}'..='\u{FB06}').contains(&c)) {
         let mut out = String::with_capacity(line.len() + 4);
@@ -477,6 +498,33 @@ mod tests {
             }
         }
         assert_eq!(text(&p), vec!["Test test test\nCode code code\nRest rest rest"]);
+    }
+
+    #[test]
+    fn right_to_left_glyphs_read_in_logical_order() {
+        // "سلام 2024 بات" drawn left to right as a renderer places it: "بات" reversed,
+        // the number as it reads, then "سلام" reversed with its lam-alef drawn as one
+        // glyph whose text "لا" is already in logical order.
+        let mut p = PageText::default();
+        let glyphs: [(f32, &str); 10] = [
+            (0.0, "ت"),
+            (5.0, "ا"),
+            (10.0, "ب"),
+            (20.0, "2"),
+            (25.0, "0"),
+            (30.0, "2"),
+            (35.0, "4"),
+            (45.0, "م"),
+            (50.0, "لا"),
+            (55.0, "س"),
+        ];
+        for (x, t) in glyphs {
+            let start = p.text.len() as u32;
+            p.text.push_str(t);
+            let len = t.len() as u32;
+            p.glyphs.push(GlyphBox { x, y: 700.0, w: 5.0, size: 10.0, dir: 0, space: false, start, len });
+        }
+        assert_eq!(text(&p), vec!["سلام 2024 بات"]);
     }
 
     #[test]
