@@ -276,6 +276,7 @@ fn pdf_glyphs_mapped_to_empty_text_show_nothing() {
         1 beginbfrange <6A> <6B> <> endbfrange \
         endcmap end end";
     let font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 7 0 R >>";
-    let pdf = page_with_font("BT /F1 12 Tf 20 100 Td (fi) Tj 0 -20 Td (xjk) Tj 0 -20 Td (note) Tj ET", font, to_unicode);
+    let pdf =
+        page_with_font("BT /F1 12 Tf 20 100 Td (fi) Tj 0 -20 Td (xjk) Tj 0 -20 Td (note) Tj ET", font, to_unicode);
     assert_eq!(flat_text(&pdf), "fi x note");
 }
