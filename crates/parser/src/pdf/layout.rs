@@ -288,18 +288,20 @@ fn split_columns(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
 /// block is a single line sharing its baseline with a block of another column. Those
 /// read row by row.
 fn is_grid(blocks: &[Block], cols: &[Vec<usize>]) -> bool {
-    let single = |i: usize| blocks[i].lines.len() == 1;
-    let baseline = |i: usize| blocks[i].top - 0.8 * blocks[i].size;
-    cols.iter().enumerate().all(|(ci, col)| {
-        col.iter().all(|&i| {
-            single(i)
-                && cols.iter().enumerate().any(|(cj, other)| {
-                    cj != ci
-                        && other.iter().any(|&j| {
-                            single(j) && (baseline(i) - baseline(j)).abs() < 0.3 * blocks[i].size.min(blocks[j].size)
-                        })
-                })
-        })
+    if cols.iter().flatten().any(|&i| blocks[i].lines.len() != 1) {
+        return false;
+    }
+    // (baseline, column, size), by baseline: partners are neighbours in this order.
+    let mut v: Vec<(f32, usize, f32)> = cols
+        .iter()
+        .enumerate()
+        .flat_map(|(c, col)| col.iter().map(move |&i| (blocks[i].top - 0.8 * blocks[i].size, c, blocks[i].size)))
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let partner = |k: usize, j: usize| v[j].1 != v[k].1 && (v[j].0 - v[k].0).abs() < 0.3 * v[k].2.min(v[j].2);
+    (0..v.len()).all(|k| {
+        let near = |j: &usize| (v[*j].0 - v[k].0).abs() < 0.3 * v[k].2;
+        (k + 1..v.len()).take_while(near).any(|j| partner(k, j)) || (0..k).rev().take_while(near).any(|j| partner(k, j))
     })
 }
 
