@@ -6,6 +6,7 @@
 //! horizontal gaps (bands); adjacent bands with the same gutters are merged so a
 //! coincidental shared paragraph break does not interleave two columns.
 
+pub mod accents;
 mod bidi;
 
 #[cfg(test)]
