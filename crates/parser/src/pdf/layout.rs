@@ -153,16 +153,26 @@ fn lines(words: Vec<Word>, text: &str) -> Vec<Line> {
     out.sort_by(|a, b| a.dir.cmp(&b.dir).then(b.y.total_cmp(&a.y)).then(a.x0.total_cmp(&b.x0)));
     let mut merged: Vec<Line> = Vec::with_capacity(out.len());
     for l in out {
-        if let Some(m) = merged.last_mut().filter(|m| m.dir == l.dir) {
+        // The fragment it continues: among the last few (lines of other columns with
+        // baselines a little apart sort in between), the nearest one ending before it.
+        let mut best: Option<(usize, f32)> = None;
+        for (k, m) in merged.iter().enumerate().rev().take(8) {
             let size = m.size.max(l.size);
-            let gap = l.x0 - m.x1;
-            let near = gap < SURE_GAP * size || (gap < FRAGMENT_GAP * size && !shared_edge(l.dir, l.x0));
-            if (l.y - m.y).abs() < 0.2 * size && gap > -0.3 * size && near {
-                m.x1 = m.x1.max(l.x1);
-                m.size = size;
-                m.words.extend(l.words);
+            if m.dir != l.dir || (l.y - m.y).abs() >= 0.2 * size {
                 continue;
             }
+            let gap = l.x0 - m.x1;
+            let near = gap < SURE_GAP * size || (gap < FRAGMENT_GAP * size && !shared_edge(l.dir, l.x0));
+            if gap > -0.3 * size && near && best.is_none_or(|(_, g)| gap < g) {
+                best = Some((k, gap));
+            }
+        }
+        if let Some((k, _)) = best {
+            let m = &mut merged[k];
+            m.x1 = m.x1.max(l.x1);
+            m.size = m.size.max(l.size);
+            m.words.extend(l.words);
+            continue;
         }
         merged.push(l);
     }

@@ -98,6 +98,22 @@ fn rows_of_single_lines_read_row_by_row() {
 }
 
 #[test]
+fn line_fragments_join_across_a_neighbour_columns_baseline() {
+    // The right column's line has a gap (a glyph without text) and its second part sits
+    // 1 pt lower (it starts with a subscript); the left column's line has its baseline
+    // between the two, so it sorts between them.
+    let p = page(&[
+        (300.0, 700.0, "alpha"),
+        (330.0, 700.0, "beta"),
+        (50.0, 699.5, "left"),
+        (75.0, 699.5, "side"),
+        (358.0, 699.0, "gamma"),
+        (388.0, 699.0, "delta"),
+    ]);
+    assert_eq!(text(&p), vec!["left side", "alpha beta gamma delta"]);
+}
+
+#[test]
 fn two_columns_read_column_by_column() {
     // A title wide enough to span both columns (60 glyphs of 5 pt).
     let title = "T".repeat(60);
