@@ -70,19 +70,25 @@ pub struct ToUnicode {
 }
 
 const MULTI: u32 = 0x8000_0000;
+/// The value of codes mapped to no text at all.
+const EMPTY: u32 = 0x4000_0000;
 
 impl ToUnicode {
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }
 
-    /// Appends the text of `code`; false when the map has nothing (usable) for it.
+    /// Appends the text of `code`; false when the map has nothing (usable) for it. A
+    /// code the map explicitly gives no text is found and appends nothing.
     #[inline]
     pub fn lookup(&self, code: u32, out: &mut String) -> bool {
         let idx = self.ranges.partition_point(|r| r.1 < code);
         let Some(&(lo, hi, v)) = self.ranges.get(idx) else { return false };
         if code < lo || code > hi {
             return false;
+        }
+        if v == EMPTY {
+            return true;
         }
         if v & MULTI != 0 {
             let s = &self.strings[(v & !MULTI) as usize];
@@ -252,7 +258,9 @@ impl Parsed {
                                 t.push_string(lo + i, s.into_iter().collect());
                             }
                         }
-                        _ => {}
+                        // An empty destination: these glyphs carry no text (their
+                        // cluster's text is on another glyph).
+                        _ => t.ranges.push((lo, hi, EMPTY)),
                     }
                 }
                 BfDst::List(list) => {
@@ -265,7 +273,7 @@ impl Parsed {
                         match (cs.next(), cs.next()) {
                             (Some(c), None) => t.ranges.push((code, code, c as u32)),
                             (Some(_), Some(_)) => t.push_string(code, s),
-                            _ => {}
+                            _ => t.ranges.push((code, code, EMPTY)),
                         }
                     }
                 }

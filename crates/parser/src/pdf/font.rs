@@ -242,15 +242,17 @@ fn load_simple(doc: &Document, dict: &Dictionary, subtype: &[u8], max_bytes: usi
     }
     let missing = desc.and_then(|d| dict_f32(doc, d, b"MissingWidth")).unwrap_or(0.0);
     let mono = base_name.starts_with(b"Courier");
-    let default_w = if mono {
-        0.6
-    } else if missing > 0.0 {
+    let widths = dict.get(b"Widths").ok().and_then(|o| resolve(doc, o)).and_then(|o| o.as_array().ok());
+    // With a /Widths array, a code outside it has the descriptor's /MissingWidth (0 when
+    // absent): a space the font does not draw takes no room, only the word spacing.
+    let default_w = if missing > 0.0 || widths.is_some_and(|w| !w.is_empty()) {
         missing * scale
+    } else if mono {
+        0.6
     } else {
         0.5
     };
     font.widths = vec![default_w; 256];
-    let widths = dict.get(b"Widths").ok().and_then(|o| resolve(doc, o)).and_then(|o| o.as_array().ok());
     if widths.is_none() && !mono && !type3 {
         // A standard font without /Widths: Helvetica's metrics approximate the
         // proportional ones well enough to place words and line ends.
@@ -341,6 +343,11 @@ fn load_simple(doc: &Document, dict: &Dictionary, subtype: &[u8], max_bytes: usi
             _ => {}
         }
     };
+    // A ToUnicode entry without text: the code is known to carry none.
+    let set_empty = |font: &mut Font, code: usize| {
+        font.simple[code] = font.strings.len() as u32 | MULTI;
+        font.strings.push(String::new());
+    };
     // Lowest priority first; later steps overwrite.
     if !type3 {
         for c in 0..256 {
@@ -406,8 +413,12 @@ fn load_simple(doc: &Document, dict: &Dictionary, subtype: &[u8], max_bytes: usi
         for c in 0..256u32 {
             s.clear();
             if tu.lookup(c, &mut s) {
-                let t = s.clone();
-                set(&mut font, c as usize, &t);
+                if s.is_empty() {
+                    set_empty(&mut font, c as usize);
+                } else {
+                    let t = s.clone();
+                    set(&mut font, c as usize, &t);
+                }
             }
         }
     }

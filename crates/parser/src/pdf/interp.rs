@@ -488,7 +488,9 @@ impl<'d> Interp<'d> {
                 let start = self.out.text.len();
                 // Code 32 takes word spacing, but its text is what the font says: in
                 // subset fonts it is often an ordinary letter.
-                let has_text = font.text(&g, &mut self.out.text);
+                // A glyph whose text is known to be empty (part of a cluster whose text
+                // another glyph carries) shows nothing, like one without text.
+                let has_text = font.text(&g, &mut self.out.text) && self.out.text.len() > start;
                 let space = has_text && self.out.text[start..].chars().all(char::is_whitespace);
                 if space {
                     self.out.text.truncate(start);

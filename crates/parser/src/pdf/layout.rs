@@ -6,6 +6,9 @@
 //! horizontal gaps (bands); adjacent bands with the same gutters are merged so a
 //! coincidental shared paragraph break does not interleave two columns.
 
+pub mod accents;
+mod bidi;
+
 #[cfg(test)]
 use super::interp::GlyphBox;
 use super::interp::PageText;
@@ -14,8 +17,9 @@ use super::interp::PageText;
 const WORD_GAP: f32 = 0.12;
 /// Gap (in font sizes) that splits a line into separate fragments (columns, cells).
 const FRAGMENT_GAP: f32 = 1.6;
-/// Gap (in font sizes) below which two pieces on a baseline are surely one line.
-const SURE_GAP: f32 = 0.6;
+/// Gap (in font sizes) below which two pieces on a baseline are surely one line; above
+/// a monospaced space (0.6 em), so one space is never read as a column gutter.
+const SURE_GAP: f32 = 0.65;
 
 #[derive(Debug, Clone)]
 struct Word {
@@ -26,6 +30,9 @@ struct Word {
     dir: u8,
     start: u32,
     end: u32,
+    /// Its glyphs: `glyphs[g0..g1]` of the page.
+    g0: u32,
+    g1: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -49,7 +56,7 @@ pub struct TextBlock {
 fn words(page: &PageText) -> Vec<Word> {
     let mut out: Vec<Word> = Vec::with_capacity(page.glyphs.len() / 4 + 1);
     let mut cur: Option<Word> = None;
-    for g in &page.glyphs {
+    for (i, g) in page.glyphs.iter().enumerate() {
         if g.space {
             if let Some(w) = cur.take() {
                 out.push(w);
@@ -67,6 +74,7 @@ fn words(page: &PageText) -> Vec<Word> {
                 w.x1 = w.x1.max(g.x + g.w);
                 w.end = g.start + g.len;
                 w.size = w.size.max(g.size);
+                w.g1 = i as u32 + 1;
                 continue;
             }
         }
@@ -81,6 +89,8 @@ fn words(page: &PageText) -> Vec<Word> {
             dir: g.dir,
             start: g.start,
             end: g.start + g.len,
+            g0: i as u32,
+            g1: i as u32 + 1,
         });
     }
     if let Some(w) = cur {
@@ -143,16 +153,26 @@ fn lines(words: Vec<Word>, text: &str) -> Vec<Line> {
     out.sort_by(|a, b| a.dir.cmp(&b.dir).then(b.y.total_cmp(&a.y)).then(a.x0.total_cmp(&b.x0)));
     let mut merged: Vec<Line> = Vec::with_capacity(out.len());
     for l in out {
-        if let Some(m) = merged.last_mut().filter(|m| m.dir == l.dir) {
+        // The fragment it continues: among the last few (lines of other columns with
+        // baselines a little apart sort in between), the nearest one ending before it.
+        let mut best: Option<(usize, f32)> = None;
+        for (k, m) in merged.iter().enumerate().rev().take(8) {
             let size = m.size.max(l.size);
-            let gap = l.x0 - m.x1;
-            let near = gap < SURE_GAP * size || (gap < FRAGMENT_GAP * size && !shared_edge(l.dir, l.x0));
-            if (l.y - m.y).abs() < 0.2 * size && gap > -0.3 * size && near {
-                m.x1 = m.x1.max(l.x1);
-                m.size = size;
-                m.words.extend(l.words);
+            if m.dir != l.dir || (l.y - m.y).abs() >= 0.2 * size {
                 continue;
             }
+            let gap = l.x0 - m.x1;
+            let near = gap < SURE_GAP * size || (gap < FRAGMENT_GAP * size && !shared_edge(l.dir, l.x0));
+            if gap > -0.3 * size && near && best.is_none_or(|(_, g)| gap < g) {
+                best = Some((k, gap));
+            }
+        }
+        if let Some((k, _)) = best {
+            let m = &mut merged[k];
+            m.x1 = m.x1.max(l.x1);
+            m.size = m.size.max(l.size);
+            m.words.extend(l.words);
+            continue;
         }
         merged.push(l);
     }
@@ -275,6 +295,46 @@ fn split_columns(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
     cols
 }
 
+/// Whether columns are the cells of rows (a table, a form's labels and values): every
+/// block is a single line sharing its baseline with a block of another column. Those
+/// read row by row.
+fn is_grid(blocks: &[Block], cols: &[Vec<usize>]) -> bool {
+    if cols.iter().flatten().any(|&i| blocks[i].lines.len() != 1) {
+        return false;
+    }
+    // (baseline, column, size), by baseline: partners are neighbours in this order.
+    let mut v: Vec<(f32, usize, f32)> = cols
+        .iter()
+        .enumerate()
+        .flat_map(|(c, col)| col.iter().map(move |&i| (blocks[i].top - 0.8 * blocks[i].size, c, blocks[i].size)))
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let partner = |k: usize, j: usize| v[j].1 != v[k].1 && (v[j].0 - v[k].0).abs() < 0.3 * v[k].2.min(v[j].2);
+    (0..v.len()).all(|k| {
+        let near = |j: &usize| (v[*j].0 - v[k].0).abs() < 0.3 * v[k].2;
+        (k + 1..v.len()).take_while(near).any(|j| partner(k, j)) || (0..k).rev().take_while(near).any(|j| partner(k, j))
+    })
+}
+
+/// Single-line blocks row by row (top down), each row left to right; a row is the
+/// blocks whose baselines lie within a third of a font size of its first one.
+fn order_rows(blocks: &[Block], mut idx: Vec<usize>, out: &mut Vec<usize>) {
+    let baseline = |i: usize| blocks[i].top - 0.8 * blocks[i].size;
+    idx.sort_by(|&a, &b| baseline(b).total_cmp(&baseline(a)));
+    let mut row: Vec<usize> = Vec::new();
+    for i in idx {
+        if let Some(&first) = row.first()
+            && (baseline(first) - baseline(i)).abs() >= 0.3 * blocks[first].size.min(blocks[i].size)
+        {
+            row.sort_by(|&a, &b| blocks[a].x0.total_cmp(&blocks[b].x0));
+            out.append(&mut row);
+        }
+        row.push(i);
+    }
+    row.sort_by(|&a, &b| blocks[a].x0.total_cmp(&blocks[b].x0));
+    out.append(&mut row);
+}
+
 fn split_bands(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
     let mut sorted = idx.to_vec();
     sorted.sort_by(|&a, &b| blocks[b].top.total_cmp(&blocks[a].top).then(blocks[a].x0.total_cmp(&blocks[b].x0)));
@@ -305,6 +365,10 @@ fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<usize>) {
     }
     let cols = split_columns(blocks, &idx);
     if cols.len() > 1 {
+        if is_grid(blocks, &cols) {
+            order_rows(blocks, idx, out);
+            return;
+        }
         for c in cols {
             order(blocks, c, depth + 1, out);
         }
@@ -360,29 +424,42 @@ pub fn layout(page: &PageText) -> Vec<TextBlock> {
         .into_iter()
         .map(|bi| {
             let b = &blocks[bi];
-            let lines = b.lines.iter().map(|&li| line_text(&lines[li], text)).collect();
+            let lines = b.lines.iter().map(|&li| line_text(&lines[li], page)).collect();
             TextBlock { lines, size: b.size }
         })
         .collect()
 }
 
-fn is_rtl(c: char) -> bool {
-    matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+/// The text of a word, right-to-left glyphs (drawn in visual order) put back in
+/// logical order, and the direction the word reads in.
+fn word_text(w: &Word, page: &PageText) -> (String, bidi::Kind) {
+    let text = page.text.get(w.start as usize..w.end as usize).unwrap_or("");
+    if !text.chars().any(bidi::is_rtl) {
+        return (text.to_string(), bidi::kind(text));
+    }
+    let units: Vec<&str> = page
+        .glyphs
+        .get(w.g0 as usize..w.g1 as usize)
+        .unwrap_or(&[])
+        .iter()
+        .map(|g| page.text.get(g.start as usize..(g.start + g.len) as usize).unwrap_or(""))
+        .collect();
+    let kinds: Vec<bidi::Kind> = units.iter().map(|u| bidi::kind(u)).collect();
+    let rtl = bidi::rtl_base(&kinds);
+    let text = bidi::logical_order(&kinds, rtl).into_iter().map(|i| units[i]).collect();
+    (text, if rtl { bidi::Kind::Rtl } else { bidi::Kind::Ltr })
 }
 
-/// A line's words joined by spaces; right-to-left words (drawn in visual order) are
-/// put back in logical order.
-fn line_text(l: &Line, text: &str) -> String {
-    let words: Vec<&str> = l.words.iter().map(|w| text.get(w.start as usize..w.end as usize).unwrap_or("")).collect();
-    let rtl_words = words.iter().filter(|w| w.chars().any(is_rtl)).count();
-    let mut parts: Vec<String> = words
-        .iter()
-        .map(|w| if w.chars().any(is_rtl) { w.chars().rev().collect() } else { (*w).to_string() })
-        .collect();
-    if rtl_words * 2 > words.len() {
-        parts.reverse();
-    }
-    let line = parts.join(" ");
+/// A line's words joined by spaces, in logical order.
+fn line_text(l: &Line, page: &PageText) -> String {
+    let words: Vec<(String, bidi::Kind)> = l.words.iter().map(|w| word_text(w, page)).collect();
+    let kinds: Vec<bidi::Kind> = words.iter().map(|w| w.1).collect();
+    let line = if kinds.contains(&bidi::Kind::Rtl) {
+        let order = bidi::logical_order(&kinds, bidi::rtl_base(&kinds));
+        order.into_iter().map(|i| words[i].0.as_str()).collect::<Vec<_>>().join(" ")
+    } else {
+        words.into_iter().map(|w| w.0).collect::<Vec<_>>().join(" ")
+    };
     // Typographic ligatures (ﬁ, ﬂ, ﬀ, …) become their letters, as a reader types them.
     if line.contains(|c: char| ('\u{FB00}'..='\u{FB06}').contains(&c)) {
         let mut out = String::with_capacity(line.len() + 4);
@@ -422,75 +499,4 @@ pub fn join_lines(lines: &[String]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn page(items: &[(f32, f32, &str)]) -> PageText {
-        // Each item is one word at (x, y) with 10 pt glyphs of width 5.
-        let mut p = PageText::default();
-        for &(x, y, word) in items {
-            for (k, ch) in word.chars().enumerate() {
-                let start = p.text.len() as u32;
-                p.text.push(ch);
-                p.glyphs.push(GlyphBox {
-                    x: x + 5.0 * k as f32,
-                    y,
-                    w: 5.0,
-                    size: 10.0,
-                    dir: 0,
-                    space: false,
-                    start,
-                    len: ch.len_utf8() as u32,
-                });
-            }
-        }
-        p
-    }
-
-    fn text(p: &PageText) -> Vec<String> {
-        layout(p).iter().map(|b| join_lines(&b.lines)).collect()
-    }
-
-    #[test]
-    fn words_from_gaps() {
-        let p = page(&[(0.0, 700.0, "Hello"), (28.0, 700.0, "world")]);
-        assert_eq!(text(&p), vec!["Hello world"]);
-    }
-
-    #[test]
-    fn two_columns_read_column_by_column() {
-        // A title wide enough to span both columns (60 glyphs of 5 pt).
-        let title = "T".repeat(60);
-        let mut items = vec![(60.0, 760.0, title.as_str())];
-        for i in 0..6 {
-            let y = 720.0 - 12.0 * i as f32;
-            items.push((50.0, y, if i % 2 == 0 { "left" } else { "more" }));
-            items.push((300.0, y, if i % 2 == 0 { "right" } else { "again" }));
-        }
-        let t = text(&page(&items));
-        assert_eq!(t[0], title);
-        assert_eq!(t[1], "left\nmore\nleft\nmore\nleft\nmore");
-        assert_eq!(t[2], "right\nagain\nright\nagain\nright\nagain");
-    }
-
-    #[test]
-    fn words_drawn_twice_in_place_show_once() {
-        // A line drawn again after other text, once exactly and once 0.5 pt off (a
-        // shadow); the same word elsewhere on the line and on the next line stays.
-        let p = page(&[
-            (0.0, 700.0, "Total"),
-            (40.0, 700.0, "due"),
-            (0.0, 688.0, "due"),
-            (0.0, 700.0, "Total"),
-            (40.5, 700.0, "due"),
-            (60.0, 700.0, "due"),
-        ]);
-        assert_eq!(text(&p), vec!["Total due due\ndue"]);
-    }
-
-    #[test]
-    fn dehyphenation() {
-        let l = vec!["an exam-".to_string(), "ple of run-".to_string(), "Time".to_string()];
-        assert_eq!(join_lines(&l), "an example of run-\nTime");
-    }
-}
+mod tests;

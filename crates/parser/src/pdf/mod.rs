@@ -173,6 +173,7 @@ fn extract_page(
         return Err(ParseError::Timeout { limit_ms: limits.timeout.as_millis() as u64 });
     }
     budget.add_inflated(it.inflated)?;
+    layout::accents::attach(&mut it.out);
     Ok(layout::layout(&it.out))
 }
 

@@ -184,6 +184,26 @@ fn pdf_text_content() {
 }
 
 #[test]
+fn pdf_lines_read_as_drawn() {
+    // Six lines of "Test test …", three of them monospaced with each glyph placed on its
+    // own: every one stays one line.
+    if let Some(text) = text_of("pdf", "pdfjs-bug900822-encrypted-rc4-40.pdf") {
+        let lines = text.lines().filter(|l| l.trim() == "Test test test test test test").count();
+        assert_eq!(lines, 6, "{text}");
+    }
+    // A Type 3 font without a space glyph and no word spacing: the letters touch.
+    if let Some(text) = text_of("pdf", "pdfjs-type3-word-spacing.pdf") {
+        assert_eq!(text.lines().next().map(str::trim), Some("abbaabba"), "{text}");
+    }
+    // Glyphs mapped to empty text add none; the text of the one carrying the word stays
+    // in its logical order.
+    if let Some(text) = text_of("pdf", "pypdf-habibi-arabic.pdf") {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(flat, "حَبيبي habibi حَبيبي");
+    }
+}
+
+#[test]
 fn truncated_pdf_keeps_the_intact_pages() {
     let Some(p) = file("pdf", "pdfjs-tamreview-truncated70.pdf") else { return };
     let doc = parse_file(&p).expect("truncated PDF still parses");

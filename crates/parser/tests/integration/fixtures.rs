@@ -231,3 +231,52 @@ fn pdf_actual_text_replaces_the_glyphs_it_covers() {
         "plaintext"
     );
 }
+
+/// One page showing `content` with `font` as /F1; object 7 is the stream `extra`.
+fn page_with_font(content: &str, font: &str, extra: &str) -> Vec<u8> {
+    build_pdf(&[
+        "<< /Type /Catalog /Pages 3 0 R >>".into(),
+        "<< /Producer (aidoc) >>".into(),
+        "<< /Type /Pages /Kids [4 0 R] /Count 1 >>".into(),
+        "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 300 200] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>".into(),
+        stream(content),
+        font.into(),
+        stream(extra),
+    ])
+}
+
+fn flat_text(pdf: &[u8]) -> String {
+    let doc = parse(pdf, &Hint::default(), &Limits::default()).expect("parse");
+    to_text(&doc).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn pdf_codes_outside_the_widths_array_take_no_room() {
+    // A Type 3 font drawing only "a" and "b" (one em wide each): the space code is not
+    // in /Widths, so it advances by the word spacing alone.
+    let font = "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 750 750] /FontMatrix [0.001 0 0 0.001 0 0] \
+        /CharProcs << /a 7 0 R /b 7 0 R >> /Encoding << /Type /Encoding /Differences [97 /a /b] >> \
+        /FirstChar 97 /LastChar 98 /Widths [1000 1000] >>";
+    let show = |tw: u32| format!("BT /F1 10 Tf 20 100 Td {tw} Tw ( ab ba abba) Tj ET");
+    let glyph = "1000 0 0 0 750 750 d1 0 0 750 750 re f";
+    // Without word spacing the glyphs touch: one word, as on the page.
+    assert_eq!(flat_text(&page_with_font(&show(0), font, glyph)), "abbaabba");
+    // Word spacing of one em opens the gaps.
+    assert_eq!(flat_text(&page_with_font(&show(10), font, glyph)), "ab ba abba");
+}
+
+#[test]
+fn pdf_glyphs_mapped_to_empty_text_show_nothing() {
+    // The glyph of "f" carries the text of the cluster "fi"; the map gives the "i" drawn
+    // after it no text of its own (and, in a range, neither "j" nor "k"), so the font's
+    // encoding must not add it again.
+    let to_unicode = "/CIDInit /ProcSet findresource begin 12 dict begin begincmap \
+        1 begincodespacerange <00> <FF> endcodespacerange \
+        2 beginbfchar <66> <00660069> <69> <> endbfchar \
+        1 beginbfrange <6A> <6B> <> endbfrange \
+        endcmap end end";
+    let font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 7 0 R >>";
+    let pdf =
+        page_with_font("BT /F1 12 Tf 20 100 Td (fi) Tj 0 -20 Td (xjk) Tj 0 -20 Td (note) Tj ET", font, to_unicode);
+    assert_eq!(flat_text(&pdf), "fi x note");
+}

@@ -1,0 +1,151 @@
+//! Layout of hand-placed glyphs: words, lines, columns, rows, reading order.
+
+use super::*;
+
+fn page(items: &[(f32, f32, &str)]) -> PageText {
+    // Each item is one word at (x, y) with 10 pt glyphs of width 5.
+    let mut p = PageText::default();
+    for &(x, y, word) in items {
+        for (k, ch) in word.chars().enumerate() {
+            let start = p.text.len() as u32;
+            p.text.push(ch);
+            p.glyphs.push(GlyphBox {
+                x: x + 5.0 * k as f32,
+                y,
+                w: 5.0,
+                size: 10.0,
+                dir: 0,
+                space: false,
+                start,
+                len: ch.len_utf8() as u32,
+            });
+        }
+    }
+    p
+}
+
+fn text(p: &PageText) -> Vec<String> {
+    layout(p).iter().map(|b| join_lines(&b.lines)).collect()
+}
+
+#[test]
+fn words_from_gaps() {
+    let p = page(&[(0.0, 700.0, "Hello"), (28.0, 700.0, "world")]);
+    assert_eq!(text(&p), vec!["Hello world"]);
+}
+
+#[test]
+fn monospaced_lines_with_aligned_words_stay_lines() {
+    // Three lines of a monospaced font (advance 0.6 em, as Courier), each glyph
+    // placed on its own and words one space apart, so every word starts at the same
+    // x on each line: a single space is a word gap, not a column gutter.
+    let mut p = PageText::default();
+    for (i, line) in ["Test test test", "Code code code", "Rest rest rest"].iter().enumerate() {
+        let y = 700.0 - 12.0 * i as f32;
+        for (k, ch) in line.chars().enumerate() {
+            let start = p.text.len() as u32;
+            let space = ch == ' ';
+            if !space {
+                p.text.push(ch);
+            }
+            let len = p.text.len() as u32 - start;
+            p.glyphs.push(GlyphBox { x: 6.0 * k as f32, y, w: 6.0, size: 10.0, dir: 0, space, start, len });
+        }
+    }
+    assert_eq!(text(&p), vec!["Test test test\nCode code code\nRest rest rest"]);
+}
+
+#[test]
+fn right_to_left_glyphs_read_in_logical_order() {
+    // "سلام 2024 بات" drawn left to right as a renderer places it: "بات" reversed,
+    // the number as it reads, then "سلام" reversed with its lam-alef drawn as one
+    // glyph whose text "لا" is already in logical order.
+    let mut p = PageText::default();
+    let glyphs: [(f32, &str); 10] = [
+        (0.0, "ت"),
+        (5.0, "ا"),
+        (10.0, "ب"),
+        (20.0, "2"),
+        (25.0, "0"),
+        (30.0, "2"),
+        (35.0, "4"),
+        (45.0, "م"),
+        (50.0, "لا"),
+        (55.0, "س"),
+    ];
+    for (x, t) in glyphs {
+        let start = p.text.len() as u32;
+        p.text.push_str(t);
+        let len = t.len() as u32;
+        p.glyphs.push(GlyphBox { x, y: 700.0, w: 5.0, size: 10.0, dir: 0, space: false, start, len });
+    }
+    assert_eq!(text(&p), vec!["سلام 2024 بات"]);
+}
+
+#[test]
+fn rows_of_single_lines_read_row_by_row() {
+    // A form: labels and values on shared baselines, rows far apart (each line its
+    // own block); a value sits a little off its label's baseline.
+    let p = page(&[
+        (50.0, 700.0, "First:"),
+        (200.0, 700.0, "Lucia"),
+        (50.0, 670.0, "Last:"),
+        (200.0, 669.0, "Garzas"),
+        (50.0, 640.0, "Country:"),
+        (200.0, 640.5, "Spain"),
+    ]);
+    assert_eq!(text(&p), vec!["First:", "Lucia", "Last:", "Garzas", "Country:", "Spain"]);
+}
+
+#[test]
+fn line_fragments_join_across_a_neighbour_columns_baseline() {
+    // The right column's line has a gap (a glyph without text) and its second part sits
+    // 1 pt lower (it starts with a subscript); the left column's line has its baseline
+    // between the two, so it sorts between them.
+    let p = page(&[
+        (300.0, 700.0, "alpha"),
+        (330.0, 700.0, "beta"),
+        (50.0, 699.5, "left"),
+        (75.0, 699.5, "side"),
+        (358.0, 699.0, "gamma"),
+        (388.0, 699.0, "delta"),
+    ]);
+    assert_eq!(text(&p), vec!["left side", "alpha beta gamma delta"]);
+}
+
+#[test]
+fn two_columns_read_column_by_column() {
+    // A title wide enough to span both columns (60 glyphs of 5 pt).
+    let title = "T".repeat(60);
+    let mut items = vec![(60.0, 760.0, title.as_str())];
+    for i in 0..6 {
+        let y = 720.0 - 12.0 * i as f32;
+        items.push((50.0, y, if i % 2 == 0 { "left" } else { "more" }));
+        items.push((300.0, y, if i % 2 == 0 { "right" } else { "again" }));
+    }
+    let t = text(&page(&items));
+    assert_eq!(t[0], title);
+    assert_eq!(t[1], "left\nmore\nleft\nmore\nleft\nmore");
+    assert_eq!(t[2], "right\nagain\nright\nagain\nright\nagain");
+}
+
+#[test]
+fn words_drawn_twice_in_place_show_once() {
+    // A line drawn again after other text, once exactly and once 0.5 pt off (a
+    // shadow); the same word elsewhere on the line and on the next line stays.
+    let p = page(&[
+        (0.0, 700.0, "Total"),
+        (40.0, 700.0, "due"),
+        (0.0, 688.0, "due"),
+        (0.0, 700.0, "Total"),
+        (40.5, 700.0, "due"),
+        (60.0, 700.0, "due"),
+    ]);
+    assert_eq!(text(&p), vec!["Total due due\ndue"]);
+}
+
+#[test]
+fn dehyphenation() {
+    let l = vec!["an exam-".to_string(), "ple of run-".to_string(), "Time".to_string()];
+    assert_eq!(join_lines(&l), "an example of run-\nTime");
+}
