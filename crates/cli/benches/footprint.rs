@@ -54,8 +54,11 @@ async fn main() {
         p.wait_ready(Duration::from_secs(30)).await;
         peers.push(p);
     }
+    // The model folder is found from the checkout, not from the bench's working directory.
+    let model_dir = paths::model_dir().display().to_string();
     let mut indexer_peer = Launch::new("indexer")
         .env("AIDOC_DATABASE__URL", db.url.clone())
+        .env("AIDOC_EMBEDDING__MODEL_DIR", model_dir.clone())
         .env("AIDOC_API_URL", peers[1].url())
         .env("AIDOC_PARSER_URL", peers[0].url())
         .env("AIDOC_LOG__LEVEL", "warn")
@@ -79,6 +82,7 @@ async fn main() {
                 .env("AIDOC_PARSER_URL", peers[0].url())
                 .env("AIDOC_BACKUP_URL", peers[2].url())
                 .env("AIDOC_INDEXER_URL", indexer_peer.url())
+                .env("AIDOC_EMBEDDING__MODEL_DIR", model_dir.clone())
                 .env("AIDOC_BACKUP__SCHEDULER", "false")
                 .env("AIDOC_BACKUP__TARGET__FS__ROOT", backups.clone())
                 .env("AIDOC_LOG__LEVEL", "warn");
