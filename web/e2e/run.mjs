@@ -236,6 +236,8 @@ try {
   await page.getByRole('link', { name: '文档库' }).waitFor()
   check((await page.locator('html').getAttribute('lang')) === 'zh-CN', 'html lang follows')
   await page.getByRole('link', { name: '文档库' }).click()
+  // the router navigates after the click returns: reload only once the address is the library's
+  await page.waitForURL(/\/library$/)
   await page.reload()
   await page.getByRole('heading', { name: '文档库' }).waitFor()
   check(page.url().endsWith('/library'), 'still signed in after a reload')
