@@ -1,11 +1,12 @@
 //! Embedding throughput of the local model on 128-token chunks (English and Chinese) at batch sizes 1, 8
-//! and 32, with load time and resident memory.
+//! and 32, with load time and resident memory: once with one session using every thread, once with one
+//! single-threaded session per thread fed by as many callers (the indexer's default).
 //!
 //!     cargo bench -p aidoc-embed --bench throughput
 //!
 //! Model folder: `$AIDOC_EMBEDDING__MODEL_DIR`, else `<repo>/.aidoc/models`. Threads: `$AIDOC_EMBED_THREADS`,
 //! else one per core. Seconds per measurement: `$AIDOC_BENCH_SECS` (default 5). Chunk length in tokens:
-//! `$AIDOC_BENCH_TOKENS` (default 128).
+//! `$AIDOC_BENCH_TOKENS` (default 128). Texts per call: `$AIDOC_BENCH_BATCHES` (default `1,8,32`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -83,21 +84,32 @@ fn chunks(e: &LocalEmbedder, base: &str, count: usize, tokens: usize) -> Vec<Str
     out
 }
 
-/// (chunks per wall-clock second, chunks per CPU-second)
-fn measure(e: &LocalEmbedder, texts: &[String], batch: usize, secs: f64) -> (f64, f64) {
+/// (chunks per wall-clock second, chunks per CPU-second) with `callers` threads embedding at once.
+fn measure(e: &LocalEmbedder, texts: &[String], batch: usize, callers: usize, secs: f64) -> (f64, f64) {
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let _ = e.embed_passages(&refs[..batch]); // warm-up (sizes the arena)
     let started = Instant::now();
     let cpu_started = cpu_secs();
-    let mut done = 0usize;
-    let mut i = 0usize;
-    while started.elapsed() < Duration::from_secs_f64(secs) || done < 2 * batch {
-        let from = (i * batch) % (refs.len() - batch + 1);
-        let v = e.embed_passages(&refs[from..from + batch]).expect("embedding works");
-        assert_eq!(v.len(), batch);
-        done += batch;
-        i += 1;
-    }
+    let done: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..callers)
+            .map(|caller| {
+                let refs = &refs;
+                scope.spawn(move || {
+                    let mut done = 0usize;
+                    let mut i = caller;
+                    while started.elapsed() < Duration::from_secs_f64(secs) || done < 2 * batch {
+                        let from = (i * batch) % (refs.len() - batch + 1);
+                        let v = e.embed_passages(&refs[from..from + batch]).expect("embedding works");
+                        assert_eq!(v.len(), batch);
+                        done += batch;
+                        i += callers;
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("bench thread")).sum()
+    });
     let wall = started.elapsed().as_secs_f64();
     (done as f64 / wall, done as f64 / (cpu_secs() - cpu_started))
 }
@@ -114,30 +126,41 @@ fn main() {
         .unwrap_or_else(|| std::thread::available_parallelism().map(usize::from).unwrap_or(1));
     let tokens: usize = std::env::var("AIDOC_BENCH_TOKENS").ok().and_then(|s| s.parse().ok()).unwrap_or(128);
     let secs: f64 = std::env::var("AIDOC_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5.0);
-    let rss_before = rss_mib();
-    let started = Instant::now();
-    let e = LocalEmbedder::load(&dir, &LocalOptions { threads, batch_size: 32, verify_checksums: true })
-        .expect("the model loads");
-    let load = started.elapsed();
-    println!(
-        "model {} | threads {threads} | load {:.2} s (checksums included) | RSS {:.0} MiB before, {:.0} MiB after load",
-        e.model_id(),
-        load.as_secs_f64(),
-        rss_before,
-        rss_mib()
-    );
+    let batches: Vec<usize> = std::env::var("AIDOC_BENCH_BATCHES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|b| b.trim().parse().ok()).filter(|&b| b > 0).collect())
+        .filter(|b: &Vec<usize>| !b.is_empty())
+        .unwrap_or_else(|| vec![1, 8, 32]);
     let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("load average at start: {}", loadavg.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
-    for (lang, base) in [("en", EN), ("zh", ZH)] {
-        let texts = chunks(&e, base, 64, tokens);
-        for batch in [1usize, 8, 32] {
-            let (rate, per_cpu) = measure(&e, &texts, batch, secs);
-            println!(
-                "{lang} {tokens}-token chunks, batch {batch:>2}: {rate:6.1} chunks/s  ({per_cpu:5.1} per CPU-second; \
-                 {:.0} chunks/s projected on {threads} idle cores)",
-                per_cpu * threads as f64
-            );
-        }
+    let mut layouts = vec![1usize];
+    if threads > 1 {
+        layouts.push(threads);
     }
-    println!("RSS after the runs: {:.0} MiB", rss_mib());
+    for sessions in layouts {
+        let rss_before = rss_mib();
+        let started = Instant::now();
+        let options = LocalOptions { threads, sessions, batch_size: 32, verify_checksums: true };
+        let e = LocalEmbedder::load(&dir, &options).expect("the model loads");
+        let load = started.elapsed();
+        println!(
+            "model {} | {threads} threads in {sessions} session(s), {sessions} caller(s) | load {:.2} s (checksums \
+             included) | RSS {:.0} MiB before, {:.0} MiB after load",
+            e.model_id(),
+            load.as_secs_f64(),
+            rss_before,
+            rss_mib()
+        );
+        for (lang, base) in [("en", EN), ("zh", ZH)] {
+            let texts = chunks(&e, base, 64, tokens);
+            for &batch in &batches {
+                let (rate, per_cpu) = measure(&e, &texts, batch, sessions, secs);
+                println!(
+                    "  {lang} {tokens}-token chunks, batch {batch:>2}: {rate:6.1} chunks/s  ({per_cpu:5.1} per \
+                     CPU-second)"
+                );
+            }
+        }
+        println!("  RSS after the runs: {:.0} MiB", rss_mib());
+    }
 }

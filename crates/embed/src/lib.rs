@@ -26,6 +26,10 @@ pub trait Embedder: Send + Sync {
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
     /// The vector for a search query.
     fn embed_query(&self, text: &str) -> Result<Vec<f32>>;
+    /// How many calls may usefully run at once (the local model's sessions); more callers only queue.
+    fn parallelism(&self) -> usize {
+        1
+    }
 }
 
 impl EmbedError {

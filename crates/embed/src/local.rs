@@ -1,11 +1,12 @@
 //! [`LocalEmbedder`]: multilingual-e5-small on onnxruntime, in-process.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use ort::session::Session;
-use ort::session::builder::GraphOptimizationLevel;
+use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights};
 use ort::value::Tensor;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
@@ -23,8 +24,12 @@ const PAD_ID: i64 = 1;
 /// How to load a [`LocalEmbedder`].
 #[derive(Debug, Clone)]
 pub struct LocalOptions {
-    /// onnxruntime intra-op threads (≥ 1).
+    /// Cores the model may use in all (≥ 1).
     pub threads: usize,
+    /// Forward passes that may run at once (≥ 1, at most `threads`); each gets `threads / sessions`
+    /// onnxruntime intra-op threads and its own activations and copy of the weights that are not
+    /// prepacked (≈ 85 MiB); the prepacked matrix weights are shared.
+    pub sessions: usize,
     /// Texts per forward pass. Texts are sorted by length first, so a batch pads little.
     pub batch_size: usize,
     /// Check every file's sha256 against the manifest before loading.
@@ -35,6 +40,7 @@ impl Default for LocalOptions {
     fn default() -> Self {
         Self {
             threads: std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+            sessions: 1,
             batch_size: 8,
             verify_checksums: true,
         }
@@ -46,6 +52,7 @@ impl LocalOptions {
     pub fn from_config(config: &EmbedConfig) -> Self {
         Self {
             threads: config.effective_threads(),
+            sessions: config.effective_sessions(),
             batch_size: config.batch_size.max(1),
             verify_checksums: config.verify_checksums,
         }
@@ -55,8 +62,9 @@ impl LocalOptions {
 /// multilingual-e5-small (384-d, English, Chinese and ~100 other languages) run by onnxruntime from a model
 /// folder written by `scripts/fetch-model.sh`.
 ///
-/// Synchronous and CPU-bound: call it from `spawn_blocking` or a worker thread. One forward pass runs at a
-/// time (onnxruntime spreads it over `threads` cores); concurrent callers queue.
+/// Synchronous and CPU-bound: call it from `spawn_blocking` or a worker thread. Up to `sessions` forward
+/// passes run at once, from as many callers (one call's batches run one after another); further callers
+/// queue. The sessions share their prepacked weights.
 pub struct LocalEmbedder {
     model_id: String,
     dimensions: usize,
@@ -64,7 +72,9 @@ pub struct LocalEmbedder {
     passage_prefix: String,
     batch_size: usize,
     tokenizer: Tokenizer,
-    session: Mutex<Session>,
+    sessions: Vec<Mutex<Session>>,
+    /// Where the next caller starts looking for an idle session.
+    next: AtomicUsize,
 }
 
 impl std::fmt::Debug for LocalEmbedder {
@@ -73,6 +83,7 @@ impl std::fmt::Debug for LocalEmbedder {
             .field("model_id", &self.model_id)
             .field("dimensions", &self.dimensions)
             .field("batch_size", &self.batch_size)
+            .field("sessions", &self.sessions.len())
             .finish_non_exhaustive()
     }
 }
@@ -104,26 +115,37 @@ impl LocalEmbedder {
             .map_err(|err| EmbedError::Tokenizer(err.to_string()))?;
         tokenizer.with_padding(None);
 
-        let threads = options.threads.max(1);
-        let session = Session::builder(environment)
-            .map_err(options_err)?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
-            .map_err(options_err)?
-            .with_intra_threads(threads)
-            .map_err(options_err)?
-            .with_inter_threads(1)
-            .map_err(options_err)?
-            .with_parallel_execution(false)
-            .map_err(options_err)?
-            // idle pool threads sleep instead of spinning: the indexer has other work for these cores
-            .with_intra_op_spinning(false)
-            .map_err(options_err)?
-            // SkipLayerNormalization's CPU kernel is slower here than the Add + LayerNormalization it replaces
-            // (measured 10-15 % of the whole forward pass on AVX2)
-            .with_disabled_optimizers("SkipLayerNormFusion")
-            .map_err(options_err)?
-            .commit_from_file(manifest.file(dir, "model.onnx")?)
-            .map_err(|err| EmbedError::Runtime(format!("loading model.onnx: {err}")))?;
+        let total = options.threads.max(1);
+        let count = options.sessions.clamp(1, total);
+        let threads = (total / count).max(1);
+        let model_file = manifest.file(dir, "model.onnx")?;
+        let prepacked = PrepackedWeights::new();
+        let mut sessions = Vec::with_capacity(count);
+        for _ in 0..count {
+            let session = Session::builder(environment)
+                .map_err(options_err)?
+                .with_optimization_level(GraphOptimizationLevel::Level3)
+                .map_err(options_err)?
+                .with_intra_threads(threads)
+                .map_err(options_err)?
+                .with_inter_threads(1)
+                .map_err(options_err)?
+                .with_parallel_execution(false)
+                .map_err(options_err)?
+                // idle pool threads sleep instead of spinning: the indexer has other work for these cores
+                .with_intra_op_spinning(false)
+                .map_err(options_err)?
+                // SkipLayerNormalization's CPU kernel is slower here than the Add + LayerNormalization it
+                // replaces (measured 10-15 % of the whole forward pass on AVX2)
+                .with_disabled_optimizers("SkipLayerNormFusion")
+                .map_err(options_err)?
+                // the int8 weights, packed for the matrix kernels once and shared by every session
+                .with_prepacked_weights(&prepacked)
+                .map_err(options_err)?
+                .commit_from_file(&model_file)
+                .map_err(|err| EmbedError::Runtime(format!("loading model.onnx: {err}")))?;
+            sessions.push(Mutex::new(session));
+        }
 
         let embedder = Self {
             model_id: manifest.model_id(),
@@ -132,17 +154,36 @@ impl LocalEmbedder {
             passage_prefix: manifest.passage_prefix.clone(),
             batch_size: options.batch_size.max(1),
             tokenizer,
-            session: Mutex::new(session),
+            sessions,
+            next: AtomicUsize::new(0),
         };
         tracing::info!(
             model = %embedder.model_id,
             dir = %dir.display(),
-            threads,
+            sessions = count,
+            threads_per_session = threads,
             batch_size = embedder.batch_size,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "loaded embedding model"
         );
         Ok(embedder)
+    }
+
+    /// How many forward passes may run at once: callers beyond this many wait for a session.
+    pub fn parallelism(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// An idle session if there is one, else the next in turn (waiting for it).
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let n = self.sessions.len();
+        for i in 0..n {
+            if let Ok(guard) = self.sessions[(start + i) % n].try_lock() {
+                return guard;
+            }
+        }
+        self.sessions[start % n].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Token ids (special tokens included, truncated to the model's context) of `text` as the model will see
@@ -193,7 +234,7 @@ impl LocalEmbedder {
         let shape = [batch as i64, seq as i64];
         let ids_t = Tensor::from_array((shape, ids)).map_err(|err| EmbedError::Runtime(err.to_string()))?;
         let mask_t = Tensor::from_array((shape, mask.clone())).map_err(|err| EmbedError::Runtime(err.to_string()))?;
-        let mut session = self.session.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut session = self.session();
         let outputs = session
             .run(ort::inputs!["input_ids" => ids_t, "attention_mask" => mask_t])
             .map_err(|err| EmbedError::Runtime(format!("running the model: {err}")))?;
@@ -227,6 +268,10 @@ impl Embedder for LocalEmbedder {
     fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
         let mut v = self.embed_with_prefix(&self.query_prefix, &[text])?;
         v.pop().ok_or_else(|| EmbedError::Runtime("no vector for the query".into()))
+    }
+
+    fn parallelism(&self) -> usize {
+        LocalEmbedder::parallelism(self)
     }
 }
 

@@ -29,6 +29,7 @@ pub struct OpenAiEmbedder {
     query_prefix: String,
     passage_prefix: String,
     batch_size: usize,
+    concurrency: usize,
 }
 
 impl std::fmt::Debug for OpenAiEmbedder {
@@ -92,6 +93,7 @@ impl OpenAiEmbedder {
             query_prefix: o.query_prefix.clone(),
             passage_prefix: o.passage_prefix.clone(),
             batch_size: config.batch_size.max(1),
+            concurrency: o.concurrency.max(1),
         })
     }
 
@@ -177,5 +179,9 @@ impl Embedder for OpenAiEmbedder {
     fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
         let mut v = self.embed_with_prefix(&self.query_prefix, &[text])?;
         v.pop().ok_or_else(|| EmbedError::InvalidResponse { url: self.url.clone(), reason: "no vector".into() })
+    }
+
+    fn parallelism(&self) -> usize {
+        self.concurrency
     }
 }

@@ -14,7 +14,7 @@ fn embedder() -> Option<&'static LocalEmbedder> {
     EMBEDDER
         .get_or_init(|| {
             let dir = model_dir()?;
-            let options = LocalOptions { threads: 2, batch_size: 8, verify_checksums: true };
+            let options = LocalOptions { threads: 2, sessions: 2, batch_size: 8, verify_checksums: true };
             Some(LocalEmbedder::load(&dir, &options).expect("the installed model loads"))
         })
         .as_ref()
@@ -128,6 +128,21 @@ fn batching_keeps_order_and_results() {
         let c = cosine(&single, b);
         assert!(c > 0.99, "cosine {c} between batched and single for {text:?}");
     }
+}
+
+#[test]
+fn concurrent_callers_share_the_sessions_and_get_the_same_vectors() {
+    let Some(e) = embedder() else { return };
+    assert_eq!(e.parallelism(), 2);
+    let texts = [POOL_EN, POOL_ZH, COOKING_EN, COOKING_ZH];
+    let alone: Vec<Vec<f32>> = texts.iter().map(|t| e.embed_passages(&[t]).unwrap().remove(0)).collect();
+    // four threads on two sessions, each text embedded alone: no batch-mates, so the same vector to the bit
+    let together: Vec<Vec<f32>> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            texts.iter().map(|t| scope.spawn(move || e.embed_passages(&[t]).unwrap().remove(0))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(alone, together);
 }
 
 #[test]
