@@ -6,6 +6,7 @@ pub mod local;
 pub mod manifest;
 pub mod openai;
 pub mod pooling;
+pub mod unigram;
 
 pub use config::{EmbedConfig, OpenAiConfig, Provider};
 pub use error::{EmbedError, Result};

@@ -8,11 +8,12 @@ use std::time::Instant;
 use ort::session::Session;
 use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights};
 use ort::value::Tensor;
-use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+use tokenizers::{TruncationDirection, TruncationParams, TruncationStrategy};
 
 use crate::error::{EmbedError, Result};
 use crate::manifest::Manifest;
 use crate::pooling::mean_pool_normalized;
+use crate::unigram::CompactTokenizer;
 use crate::{EmbedConfig, Embedder};
 
 /// Longest text (bytes) handed to the tokenizer; the model sees at most 512 tokens anyway, and this bounds
@@ -71,7 +72,7 @@ pub struct LocalEmbedder {
     query_prefix: String,
     passage_prefix: String,
     batch_size: usize,
-    tokenizer: Tokenizer,
+    tokenizer: CompactTokenizer,
     sessions: Vec<Mutex<Session>>,
     /// Where the next caller starts looking for an idle session.
     next: AtomicUsize,
@@ -103,8 +104,7 @@ impl LocalEmbedder {
         })?;
         let environment = init_onnxruntime(&manifest.file(dir, lib)?)?;
 
-        let mut tokenizer = Tokenizer::from_file(manifest.file(dir, "tokenizer.json")?)
-            .map_err(|err| EmbedError::Tokenizer(format!("loading tokenizer.json: {err}")))?;
+        let mut tokenizer = crate::unigram::load(&manifest.file(dir, "tokenizer.json")?)?;
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: manifest.max_tokens,

@@ -4,3 +4,4 @@
 mod local;
 mod openai;
 mod support;
+mod tokenizer;
