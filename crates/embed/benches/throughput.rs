@@ -114,6 +114,37 @@ fn measure(e: &LocalEmbedder, texts: &[String], batch: usize, callers: usize, se
     (done as f64 / wall, done as f64 / (cpu_secs() - cpu_started))
 }
 
+/// Latencies (ms: p50, p95, max) of queries made every 50 ms while another thread embeds batches of 8
+/// passages without pause.
+fn query_latency_under_ingest(e: &LocalEmbedder, texts: &[String], secs: f64) -> (f64, f64, f64) {
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let mut latencies: Vec<f64> = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let from = (i * 8) % (refs.len() - 8 + 1);
+                e.embed_passages(&refs[from..from + 8]).expect("embedding works");
+                i += 1;
+            }
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        let mut out = Vec::new();
+        while started.elapsed() < Duration::from_secs_f64(secs) {
+            let t = Instant::now();
+            e.embed_query("how do I configure the connection pool size").expect("query");
+            out.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        out
+    });
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.95), at(1.0))
+}
+
 fn main() {
     let dir = model_dir();
     if !dir.join("model.json").is_file() {
@@ -140,7 +171,7 @@ fn main() {
     for sessions in layouts {
         let rss_before = rss_mib();
         let started = Instant::now();
-        let options = LocalOptions { threads, sessions, batch_size: 32, verify_checksums: true };
+        let options = LocalOptions { threads, sessions, query_session: false, batch_size: 32, verify_checksums: true };
         let e = LocalEmbedder::load(&dir, &options).expect("the model loads");
         let load = started.elapsed();
         println!(
@@ -162,5 +193,17 @@ fn main() {
             }
         }
         println!("  RSS after the runs: {:.0} MiB", rss_mib());
+    }
+    // a search while the indexer ingests: the query waits for the running pass, unless it has its own session
+    for query_session in [false, true] {
+        let options = LocalOptions { threads, sessions: 1, query_session, batch_size: 8, verify_checksums: false };
+        let e = LocalEmbedder::load(&dir, &options).expect("the model loads");
+        let texts = chunks(&e, EN, 64, tokens);
+        let (p50, p95, max) = query_latency_under_ingest(&e, &texts, secs.max(3.0));
+        println!(
+            "query embedding while batches of 8 {tokens}-token passages run back to back, query_session = \
+             {query_session}: p50 {p50:.1} ms, p95 {p95:.1} ms, max {max:.1} ms | RSS {:.0} MiB",
+            rss_mib()
+        );
     }
 }

@@ -26,6 +26,7 @@ pub enum Provider {
 /// model_dir = ".aidoc/models"   # filled by scripts/fetch-model.sh
 /// threads = 0                   # cores for the model in all; 0 = every core
 /// sessions = 1                  # forward passes at once, sharing the threads; 0 = one per thread
+/// query_session = true          # a session of queries' own: searches never wait behind ingest
 /// batch_size = 8
 ///
 /// [embedding.openai]            # only read when provider = "openai"
@@ -48,6 +49,10 @@ pub struct EmbedConfig {
     /// thread to one pass: on 2-core AVX2 machines the ingest throughput of both layouts was the same
     /// within the run-to-run noise, so the memory decides.
     pub sessions: usize,
+    /// Give queries a single-threaded session of their own (≈ 85 MiB), so a search does not wait behind
+    /// a document's forward pass while the indexer ingests. Off on an indexer that only searches or only
+    /// ingests saves the memory.
+    pub query_session: bool,
     /// Texts per forward pass (local) or per request (openai).
     pub batch_size: usize,
     /// Check every model file's sha256 against the manifest when loading (≈0.2 s).
@@ -63,6 +68,7 @@ impl Default for EmbedConfig {
             model_dir: PathBuf::from(".aidoc/models"),
             threads: 0,
             sessions: 1,
+            query_session: true,
             batch_size: 8,
             verify_checksums: true,
             openai: OpenAiConfig::default(),

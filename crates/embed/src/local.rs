@@ -31,6 +31,9 @@ pub struct LocalOptions {
     /// onnxruntime intra-op threads and its own activations and copy of the weights that are not
     /// prepacked (≈ 85 MiB); the prepacked matrix weights are shared.
     pub sessions: usize,
+    /// A single-threaded session of its own for queries (≈ 85 MiB more), so a search never waits behind a
+    /// document's forward pass.
+    pub query_session: bool,
     /// Texts per forward pass. Texts are sorted by length first, so a batch pads little.
     pub batch_size: usize,
     /// Check every file's sha256 against the manifest before loading.
@@ -42,6 +45,7 @@ impl Default for LocalOptions {
         Self {
             threads: std::thread::available_parallelism().map(usize::from).unwrap_or(1),
             sessions: 1,
+            query_session: true,
             batch_size: 8,
             verify_checksums: true,
         }
@@ -54,6 +58,7 @@ impl LocalOptions {
         Self {
             threads: config.effective_threads(),
             sessions: config.effective_sessions(),
+            query_session: config.query_session,
             batch_size: config.batch_size.max(1),
             verify_checksums: config.verify_checksums,
         }
@@ -74,6 +79,8 @@ pub struct LocalEmbedder {
     batch_size: usize,
     tokenizer: CompactTokenizer,
     sessions: Vec<Mutex<Session>>,
+    /// The queries' own session, when configured.
+    query_session: Option<Mutex<Session>>,
     /// Where the next caller starts looking for an idle session.
     next: AtomicUsize,
 }
@@ -122,30 +129,13 @@ impl LocalEmbedder {
         let prepacked = PrepackedWeights::new();
         let mut sessions = Vec::with_capacity(count);
         for _ in 0..count {
-            let session = Session::builder(environment)
-                .map_err(options_err)?
-                .with_optimization_level(GraphOptimizationLevel::Level3)
-                .map_err(options_err)?
-                .with_intra_threads(threads)
-                .map_err(options_err)?
-                .with_inter_threads(1)
-                .map_err(options_err)?
-                .with_parallel_execution(false)
-                .map_err(options_err)?
-                // idle pool threads sleep instead of spinning: the indexer has other work for these cores
-                .with_intra_op_spinning(false)
-                .map_err(options_err)?
-                // SkipLayerNormalization's CPU kernel is slower here than the Add + LayerNormalization it
-                // replaces (measured 10-15 % of the whole forward pass on AVX2)
-                .with_disabled_optimizers("SkipLayerNormFusion")
-                .map_err(options_err)?
-                // the int8 weights, packed for the matrix kernels once and shared by every session
-                .with_prepacked_weights(&prepacked)
-                .map_err(options_err)?
-                .commit_from_file(&model_file)
-                .map_err(|err| EmbedError::Runtime(format!("loading model.onnx: {err}")))?;
-            sessions.push(Mutex::new(session));
+            sessions.push(Mutex::new(new_session(environment, &model_file, threads, &prepacked)?));
         }
+        let query_session = if options.query_session {
+            Some(Mutex::new(new_session(environment, &model_file, 1, &prepacked)?))
+        } else {
+            None
+        };
 
         let embedder = Self {
             model_id: manifest.model_id(),
@@ -155,6 +145,7 @@ impl LocalEmbedder {
             batch_size: options.batch_size.max(1),
             tokenizer,
             sessions,
+            query_session,
             next: AtomicUsize::new(0),
         };
         tracing::info!(
@@ -162,6 +153,7 @@ impl LocalEmbedder {
             dir = %dir.display(),
             sessions = count,
             threads_per_session = threads,
+            query_session = options.query_session,
             batch_size = embedder.batch_size,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "loaded embedding model"
@@ -174,8 +166,18 @@ impl LocalEmbedder {
         self.sessions.len()
     }
 
-    /// An idle session if there is one, else the next in turn (waiting for it).
-    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+    /// The session for a pass: for a query its own session when there is one (or an idle shared one while
+    /// another query holds it); else an idle shared session if there is one, else the next in turn.
+    fn session(&self, lane: Lane) -> std::sync::MutexGuard<'_, Session> {
+        if let (Lane::Query, Some(own)) = (lane, &self.query_session) {
+            if let Ok(guard) = own.try_lock() {
+                return guard;
+            }
+            if let Some(guard) = self.sessions.iter().find_map(|s| s.try_lock().ok()) {
+                return guard;
+            }
+            return own.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let n = self.sessions.len();
         for i in 0..n {
@@ -197,10 +199,10 @@ impl LocalEmbedder {
     /// Vectors for `texts` exactly as given, no prefix added: what an embeddings server does with the inputs
     /// a client has already prefixed.
     pub fn embed_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        self.embed_with_prefix("", texts)
+        self.embed_with_prefix("", texts, Lane::Passage)
     }
 
-    fn embed_with_prefix(&self, prefix: &str, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+    fn embed_with_prefix(&self, prefix: &str, texts: &[&str], lane: Lane) -> Result<Vec<Vec<f32>>> {
         let mut encoded = Vec::with_capacity(texts.len());
         for text in texts {
             encoded.push(self.token_ids(prefix, text)?);
@@ -211,7 +213,7 @@ impl LocalEmbedder {
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
         for batch in order.chunks(self.batch_size) {
             let seqs: Vec<&[u32]> = batch.iter().map(|&i| encoded[i].as_slice()).collect();
-            let vectors = self.forward(&seqs)?;
+            let vectors = self.forward(&seqs, lane)?;
             for (&i, v) in batch.iter().zip(vectors) {
                 out[i] = v;
             }
@@ -220,7 +222,7 @@ impl LocalEmbedder {
     }
 
     /// One forward pass over a batch of token-id sequences: pad, run, pool, normalise.
-    fn forward(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+    fn forward(&self, seqs: &[&[u32]], lane: Lane) -> Result<Vec<Vec<f32>>> {
         let batch = seqs.len();
         let seq = seqs.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
         let mut ids = vec![PAD_ID; batch * seq];
@@ -234,7 +236,7 @@ impl LocalEmbedder {
         let shape = [batch as i64, seq as i64];
         let ids_t = Tensor::from_array((shape, ids)).map_err(|err| EmbedError::Runtime(err.to_string()))?;
         let mask_t = Tensor::from_array((shape, mask.clone())).map_err(|err| EmbedError::Runtime(err.to_string()))?;
-        let mut session = self.session();
+        let mut session = self.session(lane);
         let outputs = session
             .run(ort::inputs!["input_ids" => ids_t, "attention_mask" => mask_t])
             .map_err(|err| EmbedError::Runtime(format!("running the model: {err}")))?;
@@ -262,17 +264,57 @@ impl Embedder for LocalEmbedder {
     }
 
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        self.embed_with_prefix(&self.passage_prefix, texts)
+        self.embed_with_prefix(&self.passage_prefix, texts, Lane::Passage)
     }
 
     fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
-        let mut v = self.embed_with_prefix(&self.query_prefix, &[text])?;
+        let mut v = self.embed_with_prefix(&self.query_prefix, &[text], Lane::Query)?;
         v.pop().ok_or_else(|| EmbedError::Runtime("no vector for the query".into()))
     }
 
     fn parallelism(&self) -> usize {
         LocalEmbedder::parallelism(self)
     }
+}
+
+/// Who a forward pass is for.
+#[derive(Debug, Clone, Copy)]
+enum Lane {
+    Passage,
+    Query,
+}
+
+/// One onnxruntime session of the model with `threads` intra-op threads, its int8 weights prepacked into
+/// (or taken from) `prepacked`.
+fn new_session(
+    environment: &'static ort::environment::Environment,
+    model_file: &Path,
+    threads: usize,
+    prepacked: &PrepackedWeights,
+) -> Result<Session> {
+    Session::builder(environment)
+        .map_err(options_err)?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(options_err)?
+        .with_intra_threads(threads)
+        .map_err(options_err)?
+        .with_inter_threads(1)
+        .map_err(options_err)?
+        .with_parallel_execution(false)
+        .map_err(options_err)?
+        // idle pool threads sleep instead of spinning: the indexer has other work for these cores (spinning
+        // was 8-10 % faster for the model alone, no faster in the whole ingest pipeline)
+        .with_intra_op_spinning(false)
+        .map_err(options_err)?
+        // SkipLayerNormalization's CPU kernel is slower here than the Add + LayerNormalization it replaces
+        // (measured 10-15 % of the whole forward pass on AVX2)
+        .with_disabled_optimizers("SkipLayerNormFusion")
+        .map_err(options_err)?
+        // the int8 weights, packed for the matrix kernels once and shared by every session
+        .with_prepacked_weights(prepacked)
+        .map_err(options_err)?
+        .commit_from_file(model_file)
+        .map_err(|err| EmbedError::Runtime(format!("loading model.onnx: {err}")))
 }
 
 /// Loads the onnxruntime library once per process and keeps its environment alive. A second model folder

@@ -79,7 +79,9 @@ pub async fn run(settings: Settings<IndexerConfig>, shutdown: Shutdown) -> Resul
     }
     let loader = {
         let model = model.clone();
-        let embed_cfg = cfg.embedding.clone();
+        let mut embed_cfg = cfg.embedding.clone();
+        // a search-only indexer has no forward passes for queries to wait behind
+        embed_cfg.query_session &= cfg.worker.concurrency > 0;
         let pool = pool.clone();
         tokio::spawn(async move {
             let loaded = tokio::task::spawn_blocking(move || {

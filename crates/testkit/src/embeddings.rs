@@ -39,7 +39,8 @@ pub struct EmbeddingsServer {
 impl EmbeddingsServer {
     /// Loads the model in `model_dir` and serves it as `model_name`, requiring `Bearer <api_key>`.
     pub fn start(model_dir: &Path, model_name: &str, api_key: &str) -> Self {
-        let options = LocalOptions { threads: 2, sessions: 2, batch_size: 8, verify_checksums: false };
+        let options =
+            LocalOptions { threads: 2, sessions: 2, batch_size: 8, verify_checksums: false, query_session: false };
         let model = LocalEmbedder::load(model_dir, &options).expect("the embedding model loads");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");

@@ -14,7 +14,8 @@ fn embedder() -> Option<&'static LocalEmbedder> {
     EMBEDDER
         .get_or_init(|| {
             let dir = model_dir()?;
-            let options = LocalOptions { threads: 2, sessions: 2, batch_size: 8, verify_checksums: true };
+            let options =
+                LocalOptions { threads: 2, sessions: 2, query_session: false, batch_size: 8, verify_checksums: true };
             Some(LocalEmbedder::load(&dir, &options).expect("the installed model loads"))
         })
         .as_ref()
@@ -143,6 +144,34 @@ fn concurrent_callers_share_the_sessions_and_get_the_same_vectors() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(alone, together);
+}
+
+#[test]
+fn a_query_does_not_wait_behind_a_long_passage_pass() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(dir) = model_dir() else { return };
+    // one single-threaded session for passages, and the queries' own
+    let options =
+        LocalOptions { threads: 1, sessions: 1, query_session: true, batch_size: 16, verify_checksums: false };
+    let e = LocalEmbedder::load(&dir, &options).expect("the model loads");
+    let long = POOL_EN.repeat(30); // cut at 512 tokens: one pass of 16 × 512 tokens takes seconds on one thread
+    let texts: Vec<&str> = std::iter::repeat_n(long.as_str(), 16).collect();
+    let (started, done) = (AtomicBool::new(false), AtomicBool::new(false));
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            started.store(true, Ordering::SeqCst);
+            e.embed_passages(&texts).unwrap();
+            done.store(true, Ordering::SeqCst);
+        });
+        while !started.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300)); // the pass is running now
+        let q = e.embed_query("how to configure the database connection pool").unwrap();
+        assert!(!done.load(Ordering::SeqCst), "the query waited for the passages' forward pass");
+        assert_eq!(q.len(), 384);
+    });
+    assert!(done.load(Ordering::SeqCst));
 }
 
 #[test]
