@@ -49,7 +49,7 @@ pub struct EmbedConfig {
     /// thread to one pass: on 2-core AVX2 machines the ingest throughput of both layouts was the same
     /// within the run-to-run noise, so the memory decides.
     pub sessions: usize,
-    /// Give queries a single-threaded session of their own (≈ 45 MiB), so a search does not wait behind
+    /// Give queries a single-threaded session of their own (≈ 70 MiB), so a search does not wait behind
     /// a document's forward pass while the indexer ingests. Off on an indexer that only searches or only
     /// ingests saves the memory.
     pub query_session: bool,

@@ -31,8 +31,8 @@ pub struct LocalOptions {
     /// onnxruntime intra-op threads and its own activations and copy of the weights that are not
     /// prepacked (≈ 85 MiB); the prepacked matrix weights are shared.
     pub sessions: usize,
-    /// A single-threaded session of its own for queries (≈ 45 MiB more: short inputs keep its activations
-    /// small), so a search never waits behind a document's forward pass.
+    /// A single-threaded session of its own for queries (≈ 70 MiB more resident), so a search never waits
+    /// behind a document's forward pass.
     pub query_session: bool,
     /// Texts per forward pass. Texts are sorted by length first, so a batch pads little.
     pub batch_size: usize,
