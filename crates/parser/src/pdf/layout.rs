@@ -5,6 +5,8 @@
 //! Blocks are ordered by recursive cuts: vertical gutters first (columns), then
 //! horizontal gaps (bands); adjacent bands with the same gutters are merged so a
 //! coincidental shared paragraph break does not interleave two columns.
+//! Columns whose blocks stand in rows (a table, a form, a table of contents) are a
+//! grid instead: read row by row and kept as a table of cells.
 
 pub mod accents;
 mod bidi;
@@ -51,6 +53,9 @@ pub struct TextBlock {
     pub lines: Vec<String>,
     /// Dominant font size.
     pub size: f32,
+    /// For a grid (a table, a form's labels and values): its rows of cells, every row
+    /// with one cell per column (empty where the row has nothing in that column).
+    pub rows: Option<Vec<Vec<String>>>,
 }
 
 fn words(page: &PageText) -> Vec<Word> {
@@ -206,6 +211,9 @@ struct Block {
     bottom: f32,
     size: f32,
     dir: u8,
+    /// The baselines of its first and last lines.
+    first_y: f32,
+    last_y: f32,
 }
 
 fn blocks(lines: &[Line]) -> Vec<Block> {
@@ -245,6 +253,7 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
                 b.x1 = b.x1.max(l.x1);
                 b.bottom = b.bottom.min(l.y - 0.25 * l.size);
                 b.size = b.size.max(l.size);
+                b.last_y = l.y;
             }
             None => out.push(Block {
                 lines: vec![i],
@@ -254,6 +263,8 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
                 bottom: l.y - 0.25 * l.size,
                 size: l.size,
                 dir: l.dir,
+                first_y: l.y,
+                last_y: l.y,
             }),
         }
     }
@@ -295,44 +306,169 @@ fn split_columns(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
     cols
 }
 
-/// Whether columns are the cells of rows (a table, a form's labels and values): every
-/// block is a single line sharing its baseline with a block of another column. Those
-/// read row by row.
+/// What reading order yields: a block, or a grid's rows, each row one cell per
+/// column, each cell the blocks in it left to right.
+enum Item {
+    Block(usize),
+    Grid(Vec<Vec<Vec<usize>>>),
+}
+
+/// Whether columns are the cells of rows (a table, a form's labels and values). When
+/// every block is one line, every block must share its baseline with a block of another
+/// column. When a cell runs over several lines, the blocks must stack in rows that do not
+/// overlap, each row's cells aligned at their first lines, their middles or their last
+/// lines, at most one per column, and there must be three rows of several cells (two
+/// columns of paragraphs whose first lines happen to align are no table); a few
+/// single-line cells may stand alone in their rows (the other cells empty). Those read
+/// row by row.
 fn is_grid(blocks: &[Block], cols: &[Vec<usize>]) -> bool {
-    if cols.iter().flatten().any(|&i| blocks[i].lines.len() != 1) {
-        return false;
+    if cols.iter().flatten().all(|&i| blocks[i].lines.len() == 1) {
+        return partnered(blocks, cols).len() == cols.iter().map(Vec::len).sum::<usize>();
     }
-    // (baseline, column, size), by baseline: partners are neighbours in this order.
-    let mut v: Vec<(f32, usize, f32)> = cols
+    let mut column = vec![usize::MAX; blocks.len()];
+    for (c, col) in cols.iter().enumerate() {
+        for &i in col {
+            column[i] = c;
+        }
+    }
+    let rows = rows(blocks, cols.iter().flatten().copied().collect());
+    let (mut paired, mut alone) = (0usize, 0usize);
+    for row in &rows {
+        if row.len() == 1 {
+            if blocks[row[0]].lines.len() > 1 {
+                return false;
+            }
+            alone += 1;
+            continue;
+        }
+        let mut used: Vec<usize> = row.iter().map(|&i| column[i]).collect();
+        used.sort_unstable();
+        used.dedup();
+        let size = row.iter().map(|&i| blocks[i].size).fold(f32::INFINITY, f32::min);
+        let aligned = |at: &dyn Fn(&Block) -> f32| {
+            let (lo, hi) = row.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &i| {
+                (lo.min(at(&blocks[i])), hi.max(at(&blocks[i])))
+            });
+            hi - lo < 0.3 * size
+        };
+        if used.len() != row.len()
+            || !(aligned(&|b| b.first_y) || aligned(&|b| (b.first_y + b.last_y) / 2.0) || aligned(&|b| b.last_y))
+        {
+            return false;
+        }
+        paired += 1;
+    }
+    paired >= 3 && alone * 3 <= paired
+}
+
+/// The blocks that share their first baseline with a block of another column.
+fn partnered(blocks: &[Block], cols: &[Vec<usize>]) -> Vec<usize> {
+    // (baseline, column, size, block), by baseline: partners are neighbours in this order.
+    let mut v: Vec<(f32, usize, f32, usize)> = cols
         .iter()
         .enumerate()
-        .flat_map(|(c, col)| col.iter().map(move |&i| (blocks[i].top - 0.8 * blocks[i].size, c, blocks[i].size)))
+        .flat_map(|(c, col)| col.iter().map(move |&i| (blocks[i].first_y, c, blocks[i].size, i)))
         .collect();
     v.sort_by(|a, b| a.0.total_cmp(&b.0));
     let partner = |k: usize, j: usize| v[j].1 != v[k].1 && (v[j].0 - v[k].0).abs() < 0.3 * v[k].2.min(v[j].2);
-    (0..v.len()).all(|k| {
-        let near = |j: &usize| (v[*j].0 - v[k].0).abs() < 0.3 * v[k].2;
-        (k + 1..v.len()).take_while(near).any(|j| partner(k, j)) || (0..k).rev().take_while(near).any(|j| partner(k, j))
-    })
+    (0..v.len())
+        .filter(|&k| {
+            let near = |j: &usize| (v[*j].0 - v[k].0).abs() < 0.3 * v[k].2;
+            (k + 1..v.len()).take_while(near).any(|j| partner(k, j))
+                || (0..k).rev().take_while(near).any(|j| partner(k, j))
+        })
+        .map(|k| v[k].3)
+        .collect()
 }
 
-/// Single-line blocks row by row (top down), each row left to right; a row is the
-/// blocks whose baselines lie within a third of a font size of its first one.
-fn order_rows(blocks: &[Block], mut idx: Vec<usize>, out: &mut Vec<usize>) {
-    let baseline = |i: usize| blocks[i].top - 0.8 * blocks[i].size;
-    idx.sort_by(|&a, &b| baseline(b).total_cmp(&baseline(a)));
-    let mut row: Vec<usize> = Vec::new();
-    for i in idx {
-        if let Some(&first) = row.first()
-            && (baseline(first) - baseline(i)).abs() >= 0.3 * blocks[first].size.min(blocks[i].size)
-        {
-            row.sort_by(|&a, &b| blocks[a].x0.total_cmp(&blocks[b].x0));
-            out.append(&mut row);
-        }
-        row.push(i);
+/// A grid of at least three rows with other blocks only above and below it (a table of
+/// contents under its heading, a table between paragraphs of a column layout, a page
+/// number under either): the blocks above, the grid's columns, the blocks below.
+#[allow(clippy::type_complexity)]
+fn split_off_grid(
+    blocks: &[Block],
+    idx: &[usize],
+    cols: &[Vec<usize>],
+) -> Option<(Vec<usize>, Vec<Vec<usize>>, Vec<usize>)> {
+    let paired = partnered(blocks, cols);
+    if paired.len() < 6 {
+        return None;
     }
-    row.sort_by(|&a, &b| blocks[a].x0.total_cmp(&blocks[b].x0));
-    out.append(&mut row);
+    let top = paired.iter().map(|&i| blocks[i].top).fold(f32::NEG_INFINITY, f32::max);
+    let bottom = paired.iter().map(|&i| blocks[i].bottom).fold(f32::INFINITY, f32::min);
+    let (mut above, mut inside, mut below) = (Vec::new(), Vec::new(), Vec::new());
+    for &i in idx {
+        let (b, slack) = (&blocks[i], 0.1 * blocks[i].size);
+        if b.bottom >= top - slack {
+            above.push(i);
+        } else if b.top <= bottom + slack {
+            below.push(i);
+        } else if b.top <= top + slack && b.bottom >= bottom - slack {
+            inside.push(i);
+        } else {
+            return None;
+        }
+    }
+    if above.is_empty() && below.is_empty() {
+        return None;
+    }
+    let cols = split_columns(blocks, &inside);
+    (cols.len() > 1 && is_grid(blocks, &cols) && rows(blocks, inside).len() >= 3).then_some((above, cols, below))
+}
+
+/// Blocks grouped into rows, top down: a row is the blocks whose heights overlap, one
+/// after another.
+fn rows(blocks: &[Block], mut idx: Vec<usize>) -> Vec<Vec<usize>> {
+    idx.sort_by(|&a, &b| blocks[b].top.total_cmp(&blocks[a].top));
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut floor = f32::INFINITY;
+    for i in idx {
+        let b = &blocks[i];
+        match out.last_mut() {
+            Some(row) if b.top > floor + 0.1 * b.size => {
+                row.push(i);
+                floor = floor.min(b.bottom);
+            }
+            _ => {
+                out.push(vec![i]);
+                floor = b.bottom;
+            }
+        }
+    }
+    out
+}
+
+/// A grid's rows, each with one cell per column (its blocks left to right); a single
+/// row (a line in pieces: a running header, a caption beside its number) is its blocks
+/// left to right.
+fn grid(blocks: &[Block], cols: &[Vec<usize>], out: &mut Vec<Item>) {
+    let rows = rows(blocks, cols.iter().flatten().copied().collect());
+    if rows.len() == 1 {
+        let mut row = rows.into_iter().flatten().collect::<Vec<_>>();
+        row.sort_by(|&a, &b| blocks[a].x0.total_cmp(&blocks[b].x0));
+        out.extend(row.into_iter().map(Item::Block));
+        return;
+    }
+    let mut column = vec![0usize; blocks.len()];
+    for (c, col) in cols.iter().enumerate() {
+        for &i in col {
+            column[i] = c;
+        }
+    }
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let mut cells: Vec<Vec<usize>> = vec![Vec::new(); cols.len()];
+            for i in row {
+                cells[column[i]].push(i);
+            }
+            for cell in &mut cells {
+                cell.sort_by(|&a, &b| blocks[a].x0.total_cmp(&blocks[b].x0));
+            }
+            cells
+        })
+        .collect();
+    out.push(Item::Grid(rows));
 }
 
 fn split_bands(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
@@ -356,17 +492,23 @@ fn split_bands(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
     bands
 }
 
-fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<usize>) {
+fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<Item>) {
     if idx.len() <= 1 || depth > 40 {
         let mut idx = idx;
         idx.sort_by(|&a, &b| blocks[b].top.total_cmp(&blocks[a].top).then(blocks[a].x0.total_cmp(&blocks[b].x0)));
-        out.extend(idx);
+        out.extend(idx.into_iter().map(Item::Block));
         return;
     }
     let cols = split_columns(blocks, &idx);
     if cols.len() > 1 {
         if is_grid(blocks, &cols) {
-            order_rows(blocks, idx, out);
+            grid(blocks, &cols, out);
+            return;
+        }
+        if let Some((above, cols, below)) = split_off_grid(blocks, &idx, &cols) {
+            order(blocks, above, depth + 1, out);
+            grid(blocks, &cols, out);
+            order(blocks, below, depth + 1, out);
             return;
         }
         for c in cols {
@@ -420,12 +562,34 @@ pub fn layout(page: &PageText) -> Vec<TextBlock> {
         let idx: Vec<usize> = (0..blocks.len()).filter(|&i| blocks[i].dir == d).collect();
         order(&blocks, idx, 0, &mut ordered);
     }
+    let text_of =
+        |bi: usize| -> Vec<String> { blocks[bi].lines.iter().map(|&li| line_text(&lines[li], page)).collect() };
     ordered
         .into_iter()
-        .map(|bi| {
-            let b = &blocks[bi];
-            let lines = b.lines.iter().map(|&li| line_text(&lines[li], page)).collect();
-            TextBlock { lines, size: b.size }
+        .map(|item| match item {
+            Item::Block(bi) => TextBlock { lines: text_of(bi), size: blocks[bi].size, rows: None },
+            Item::Grid(rows) => {
+                let mut all = Vec::new();
+                let mut size = 0.0f32;
+                let rows = rows
+                    .into_iter()
+                    .map(|row| {
+                        row.into_iter()
+                            .map(|cell| {
+                                let mut parts = Vec::with_capacity(cell.len());
+                                for bi in cell {
+                                    let text = text_of(bi);
+                                    size = size.max(blocks[bi].size);
+                                    parts.push(join_lines(&text).replace('\n', " "));
+                                    all.extend(text);
+                                }
+                                parts.join(" ")
+                            })
+                            .collect()
+                    })
+                    .collect();
+                TextBlock { lines: all, size, rows: Some(rows) }
+            }
         })
         .collect()
 }

@@ -2,7 +2,7 @@
 //! from font sizes) and list items (from their labels).
 
 use super::layout::{TextBlock, join_lines};
-use crate::model::{Block, BlockKind, OutlineEntry, Page};
+use crate::model::{Block, BlockKind, Cell, OutlineEntry, Page};
 
 /// Splits a leading list label ("•", "1.", "a)", "(iv)") off a line.
 pub fn list_label(line: &str) -> Option<(&str, &str)> {
@@ -69,6 +69,11 @@ pub fn build(pages: Vec<Vec<TextBlock>>, outline: &[OutlineEntry]) -> Vec<Page> 
             .collect();
         let mut page = Page { number, blocks: Vec::with_capacity(blocks.len()) };
         for b in blocks {
+            if let Some(rows) = b.rows {
+                let rows: Vec<Vec<Cell>> = rows.into_iter().map(|r| r.into_iter().map(Cell::new).collect()).collect();
+                page.blocks.push(Block::table(rows, number));
+                continue;
+            }
             let text = join_lines(&b.lines);
             if text.trim().is_empty() {
                 continue;
@@ -136,7 +141,7 @@ mod tests {
 
     #[test]
     fn headings_from_size_and_outline() {
-        let blk = |s: &str, size: f32| TextBlock { lines: vec![s.to_string()], size };
+        let blk = |s: &str, size: f32| TextBlock { lines: vec![s.to_string()], size, rows: None };
         let body = "body text ".repeat(30);
         let pages = vec![vec![blk("Big Title", 20.0), blk("1 Intro", 10.0), blk(&body, 10.0), blk("• a point", 10.0)]];
         let outline = vec![OutlineEntry { title: "1 Intro".into(), level: 2, page: Some(1) }];

@@ -280,3 +280,40 @@ fn pdf_glyphs_mapped_to_empty_text_show_nothing() {
         page_with_font("BT /F1 12 Tf 20 100 Td (fi) Tj 0 -20 Td (xjk) Tj 0 -20 Td (note) Tj ET", font, to_unicode);
     assert_eq!(flat_text(&pdf), "fi x note");
 }
+
+#[test]
+fn pdf_table_rows_become_a_table_block() {
+    // A table as a browser prints one: a header row, then rows 24 pt apart whose second
+    // cell may wrap onto two lines with the first cell centred beside them; text above
+    // and below it spans the page.
+    let content = "BT /F1 11 Tf 72 720 Td (Every target the compiler builds for, with its notes.) Tj ET\n\
+        BT /F1 11 Tf 72 690 Td (target) Tj 220 0 Td (notes) Tj ET\n\
+        BT /F1 11 Tf 72 666 Td (aarch64-apple-darwin) Tj 220 0 Td (ARM64 macOS 11.0+) Tj ET\n\
+        BT /F1 11 Tf 72 636 Td (i686-pc-windows-msvc) Tj ET\n\
+        BT /F1 11 Tf 292 642 Td 13 TL (32-bit MSVC, Windows 10+,) Tj T* (Pentium 4) Tj ET\n\
+        BT /F1 11 Tf 72 606 Td (x86_64-unknown-linux-gnu) Tj 220 0 Td (64-bit Linux, kernel 3.2+) Tj ET\n\
+        BT /F1 11 Tf 72 570 Td (Tier 2 targets are guaranteed to build.) Tj ET";
+    let doc = parse(&one_page_pdf(content), &Hint::default(), &Limits::default()).expect("parse");
+    let blocks = &doc.pages[0].blocks;
+    let kinds: Vec<&str> = blocks
+        .iter()
+        .map(|b| match b.kind {
+            BlockKind::Table { .. } => "table",
+            BlockKind::Paragraph => "paragraph",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["paragraph", "table", "paragraph"], "{blocks:#?}");
+    let BlockKind::Table { rows } = &blocks[1].kind else { unreachable!() };
+    let cells: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(|c| c.text.as_str()).collect()).collect();
+    assert_eq!(
+        cells,
+        [
+            ["target", "notes"],
+            ["aarch64-apple-darwin", "ARM64 macOS 11.0+"],
+            ["i686-pc-windows-msvc", "32-bit MSVC, Windows 10+, Pentium 4"],
+            ["x86_64-unknown-linux-gnu", "64-bit Linux, kernel 3.2+"],
+        ]
+    );
+    assert!(to_text(&doc).contains("i686-pc-windows-msvc\t32-bit MSVC, Windows 10+, Pentium 4\n"), "{}", to_text(&doc));
+}

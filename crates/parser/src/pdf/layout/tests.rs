@@ -82,6 +82,14 @@ fn right_to_left_glyphs_read_in_logical_order() {
     assert_eq!(text(&p), vec!["سلام 2024 بات"]);
 }
 
+fn grids(p: &PageText) -> Vec<Vec<Vec<String>>> {
+    layout(p).into_iter().filter_map(|b| b.rows).collect()
+}
+
+fn row(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| c.to_string()).collect()
+}
+
 #[test]
 fn rows_of_single_lines_read_row_by_row() {
     // A form: labels and values on shared baselines, rows far apart (each line its
@@ -94,7 +102,87 @@ fn rows_of_single_lines_read_row_by_row() {
         (50.0, 640.0, "Country:"),
         (200.0, 640.5, "Spain"),
     ]);
-    assert_eq!(text(&p), vec!["First:", "Lucia", "Last:", "Garzas", "Country:", "Spain"]);
+    assert_eq!(
+        grids(&p),
+        vec![vec![row(&["First:", "Lucia"]), row(&["Last:", "Garzas"]), row(&["Country:", "Spain"])]]
+    );
+    assert_eq!(text(&p), vec!["First:\nLucia\nLast:\nGarzas\nCountry:\nSpain"]);
+}
+
+#[test]
+fn a_table_with_cells_over_several_lines_reads_row_by_row() {
+    // A two-column table (a target and its notes) whose third row's note wraps onto a
+    // second line, its target centred beside the two, and a fourth row with an empty
+    // first cell; rows 20 pt apart, lines of a cell 12 pt.
+    let p = page(&[
+        (50.0, 700.0, "target"),
+        (200.0, 700.0, "notes"),
+        (50.0, 680.0, "aarch64-darwin"),
+        (200.0, 680.0, "ARM64 macOS"),
+        (50.0, 654.0, "i686-msvc"),
+        (200.0, 660.0, "32-bit MSVC (Windows 10+,"),
+        (200.0, 648.0, "Pentium 4)"),
+        (200.0, 628.0, "see above"),
+        (50.0, 608.0, "x86_64-gnu"),
+        (200.0, 608.0, "64-bit Linux"),
+    ]);
+    assert_eq!(
+        grids(&p),
+        vec![vec![
+            row(&["target", "notes"]),
+            row(&["aarch64-darwin", "ARM64 macOS"]),
+            row(&["i686-msvc", "32-bit MSVC (Windows 10+, Pentium 4)"]),
+            row(&["", "see above"]),
+            row(&["x86_64-gnu", "64-bit Linux"]),
+        ]]
+    );
+}
+
+#[test]
+fn a_table_of_contents_under_its_heading_is_a_grid() {
+    // Section numbers, titles and page numbers in rows 22 pt apart, under a heading that
+    // starts in the numbers' column, above a page number centred between the columns.
+    let mut items = vec![(50.0, 760.0, "Contents")];
+    for (k, (n, title, page)) in [("1", "Foo", "2"), ("2", "Bar", "2"), ("3", "Baz", "3")].into_iter().enumerate() {
+        let y = 720.0 - 22.0 * k as f32;
+        items.extend([(50.0, y, n), (80.0, y, title), (400.0, y, page)]);
+    }
+    items.push((230.0, 80.0, "1"));
+    let p = page(&items);
+    assert_eq!(grids(&p), vec![vec![row(&["1", "Foo", "2"]), row(&["2", "Bar", "2"]), row(&["3", "Baz", "3"])]]);
+    let t = text(&p);
+    assert_eq!((t[0].as_str(), t[2].as_str()), ("Contents", "1"));
+}
+
+#[test]
+fn columns_of_paragraphs_whose_first_lines_align_are_not_a_table() {
+    // Two columns, each of paragraphs of three lines whose first lines share baselines:
+    // with two rows of them, or with a paragraph that runs past the start of its
+    // neighbour's next one, the columns read one after the other.
+    let para = |x: f32, y: f32, lines: usize, word: &'static str| -> Vec<(f32, f32, &'static str)> {
+        (0..lines).map(|k| (x, y - 12.0 * k as f32, word)).collect()
+    };
+    let two_rows = [
+        para(50.0, 700.0, 3, "left"),
+        para(300.0, 700.0, 3, "right"),
+        para(50.0, 650.0, 3, "left"),
+        para(300.0, 650.0, 3, "right"),
+    ];
+    let t = text(&page(&two_rows.concat()));
+    assert_eq!(t, vec!["left\nleft\nleft", "left\nleft\nleft", "right\nright\nright", "right\nright\nright"]);
+
+    let overlapping = [
+        para(50.0, 700.0, 3, "left"),
+        para(300.0, 700.0, 3, "right"),
+        para(50.0, 650.0, 3, "left"),
+        para(300.0, 650.0, 6, "right"),
+        para(50.0, 600.0, 3, "left"),
+        para(300.0, 580.0, 1, "right"),
+    ];
+    let p = page(&overlapping.concat());
+    assert!(grids(&p).is_empty());
+    let t = text(&p);
+    assert_eq!(t[..3], ["left\nleft\nleft", "left\nleft\nleft", "left\nleft\nleft"]);
 }
 
 #[test]
