@@ -307,7 +307,7 @@ fn split_columns(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
 }
 
 /// What reading order yields: a block, or a grid's rows, each row one cell per
-/// column, each cell the blocks in it left to right.
+/// column, each cell the blocks in it in reading order.
 enum Item {
     Block(usize),
     Grid(Vec<Vec<Vec<usize>>>),
@@ -438,24 +438,16 @@ fn rows(blocks: &[Block], mut idx: Vec<usize>) -> Vec<Vec<usize>> {
     out
 }
 
-/// A grid's rows, each with one cell per column (its blocks left to right); a single
-/// row (a line in pieces: a running header, a caption beside its number) is its blocks
-/// left to right.
-fn grid(blocks: &[Block], cols: &[Vec<usize>], out: &mut Vec<Item>) {
-    let rows = rows(blocks, cols.iter().flatten().copied().collect());
-    if rows.len() == 1 {
-        let mut row = rows.into_iter().flatten().collect::<Vec<_>>();
-        row.sort_by(|&a, &b| blocks[a].x0.total_cmp(&blocks[b].x0));
-        out.extend(row.into_iter().map(Item::Block));
-        return;
-    }
+/// A grid's rows, each with one cell per column: the blocks in it, top down, then left
+/// to right.
+fn cells(blocks: &[Block], cols: &[Vec<usize>]) -> Vec<Vec<Vec<usize>>> {
     let mut column = vec![0usize; blocks.len()];
     for (c, col) in cols.iter().enumerate() {
         for &i in col {
             column[i] = c;
         }
     }
-    let rows = rows
+    rows(blocks, cols.iter().flatten().copied().collect())
         .into_iter()
         .map(|row| {
             let mut cells: Vec<Vec<usize>> = vec![Vec::new(); cols.len()];
@@ -463,12 +455,71 @@ fn grid(blocks: &[Block], cols: &[Vec<usize>], out: &mut Vec<Item>) {
                 cells[column[i]].push(i);
             }
             for cell in &mut cells {
-                cell.sort_by(|&a, &b| blocks[a].x0.total_cmp(&blocks[b].x0));
+                *cell = rows(blocks, std::mem::take(cell))
+                    .into_iter()
+                    .flat_map(|mut row| {
+                        row.sort_by(|&a, &b| blocks[a].x0.total_cmp(&blocks[b].x0));
+                        row
+                    })
+                    .collect();
             }
             cells
         })
-        .collect();
-    out.push(Item::Grid(rows));
+        .collect()
+}
+
+/// Whether a grid is a table: at least two rows, and three cells in four filled. The
+/// labels of a figure (axes, nodes, arrows) also stand in rows and columns, but sparsely.
+fn dense(cells: &[Vec<Vec<usize>>]) -> bool {
+    let total: usize = cells.iter().map(Vec::len).sum();
+    let filled = cells.iter().flatten().filter(|c| !c.is_empty()).count();
+    cells.len() >= 2 && filled * 4 >= total * 3
+}
+
+/// A grid in reading order: a table when it is [`dense`], else its blocks row by row,
+/// each row left to right.
+fn grid(blocks: &[Block], cols: &[Vec<usize>], out: &mut Vec<Item>) {
+    let cells = cells(blocks, cols);
+    if dense(&cells) {
+        out.push(Item::Grid(cells));
+    } else {
+        out.extend(cells.into_iter().flatten().flatten().map(Item::Block));
+    }
+}
+
+/// The bands from `start` on that together form a table: each of them has blocks in two
+/// columns or more of their union (rows whose cells are aligned differently, left,
+/// centred, split over several blocks, so no row's gutters are clear in the next one).
+/// Returns the end of the run and the union's columns.
+fn table_run(blocks: &[Block], bands: &[Vec<usize>], start: usize) -> (usize, Vec<Vec<usize>>) {
+    let mut column = vec![0usize; blocks.len()];
+    let mut union: Vec<usize> = Vec::new();
+    let mut cols: Vec<Vec<usize>> = Vec::new();
+    let mut end = start;
+    while end < bands.len() && end - start < 256 {
+        let mut next = union.clone();
+        next.extend_from_slice(&bands[end]);
+        let candidate = split_columns(blocks, &next);
+        if candidate.len() < 2 {
+            break;
+        }
+        for (c, col) in candidate.iter().enumerate() {
+            for &i in col {
+                column[i] = c;
+            }
+        }
+        let spread = |band: &Vec<usize>| {
+            let first = column[band[0]];
+            band.iter().any(|&i| column[i] != first)
+        };
+        if !bands[start..=end].iter().all(|b| !b.is_empty() && spread(b)) {
+            break;
+        }
+        union = next;
+        cols = candidate;
+        end += 1;
+    }
+    (end, cols)
 }
 
 fn split_bands(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
@@ -532,8 +583,16 @@ fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<Item>) {
             merged.push(band);
         }
         if merged.len() > 1 {
-            for band in merged {
-                order(blocks, band, depth + 1, out);
+            let mut k = 0;
+            while k < merged.len() {
+                let (end, cols) = table_run(blocks, &merged, k);
+                if end - k >= 3 && dense(&cells(blocks, &cols)) {
+                    grid(blocks, &cols, out);
+                    k = end;
+                } else {
+                    order(blocks, std::mem::take(&mut merged[k]), depth + 1, out);
+                    k += 1;
+                }
             }
             return;
         }

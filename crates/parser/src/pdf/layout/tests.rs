@@ -120,8 +120,8 @@ fn a_table_with_cells_over_several_lines_reads_row_by_row() {
         (50.0, 680.0, "aarch64-darwin"),
         (200.0, 680.0, "ARM64 macOS"),
         (50.0, 654.0, "i686-msvc"),
-        (200.0, 660.0, "32-bit MSVC (Windows 10+,"),
-        (200.0, 648.0, "Pentium 4)"),
+        (230.0, 660.0, "32-bit MSVC (Windows 10+,"),
+        (230.0, 648.0, "Pentium 4)"),
         (200.0, 628.0, "see above"),
         (50.0, 608.0, "x86_64-gnu"),
         (200.0, 608.0, "64-bit Linux"),
@@ -136,6 +136,59 @@ fn a_table_with_cells_over_several_lines_reads_row_by_row() {
             row(&["x86_64-gnu", "64-bit Linux"]),
         ]]
     );
+}
+
+#[test]
+fn a_table_whose_rows_align_their_cells_differently_is_a_grid() {
+    // As a browser prints one under a paragraph: a centred header row, then rows whose
+    // cells are centred vertically, one of them a command whose lines are 18 pt apart
+    // (each its own block); no row's gutters are clear in the next row.
+    let p = page(&[
+        (50.0, 730.0, "What a backup holds and what it restores, by kind:"),
+        (60.0, 700.0, "kind"),
+        (140.0, 700.0, "command"),
+        (270.0, 700.0, "holds"),
+        (50.0, 660.0, "database"),
+        (120.0, 678.0, "aidoc-"),
+        (120.0, 660.0, "backup"),
+        (120.0, 642.0, "backup"),
+        (230.0, 672.0, "a dump of the catalog"),
+        (230.0, 660.0, "and the blob manifest"),
+        (230.0, 648.0, "with every checksum"),
+        (50.0, 600.0, "full"),
+        (120.0, 600.0, "aidoc-backup full"),
+        (230.0, 606.0, "the same and"),
+        (230.0, 594.0, "every blob"),
+    ]);
+    assert_eq!(
+        grids(&p),
+        vec![vec![
+            row(&["kind", "command", "holds"]),
+            row(&[
+                "database",
+                "aidoc- backup backup",
+                "a dump of the catalog and the blob manifest with every checksum"
+            ]),
+            row(&["full", "aidoc-backup full", "the same and every blob"]),
+        ]]
+    );
+}
+
+#[test]
+fn the_labels_of_a_figure_are_no_table() {
+    // Node labels of a diagram under its caption stand in rows, each row's labels apart,
+    // but most cells of such a grid are empty: they stay paragraphs, row by row.
+    let p = page(&[
+        (50.0, 730.0, "Figure 2: the states of a job in the queue and the moves between them, as the api records them"),
+        (50.0, 700.0, "queued"),
+        (300.0, 700.0, "parsing"),
+        (150.0, 660.0, "indexing"),
+        (400.0, 660.0, "failed"),
+        (100.0, 620.0, "ready"),
+        (350.0, 620.0, "retry"),
+    ]);
+    assert!(grids(&p).is_empty());
+    assert_eq!(text(&p)[1..], ["queued", "parsing", "indexing", "failed", "ready", "retry"]);
 }
 
 #[test]
