@@ -416,17 +416,24 @@ fn split_off_grid(
     (cols.len() > 1 && is_grid(blocks, &cols) && rows(blocks, inside).len() >= 3).then_some((above, cols, below))
 }
 
-/// Blocks grouped into rows, top down: a row is the blocks whose heights overlap, one
-/// after another.
-fn rows(blocks: &[Block], mut idx: Vec<usize>) -> Vec<Vec<usize>> {
-    idx.sort_by(|&a, &b| blocks[b].top.total_cmp(&blocks[a].top));
+/// Blocks grouped into rows, top down: a row is the blocks whose heights overlap (by
+/// more than a tenth of a font size), one after another.
+fn rows(blocks: &[Block], idx: Vec<usize>) -> Vec<Vec<usize>> {
+    stack(blocks, &idx, 0.1)
+}
+
+/// Blocks grouped top down into runs whose heights overlap one after another (by more
+/// than `slack` font sizes), each run top down and left to right.
+fn stack(blocks: &[Block], idx: &[usize], slack: f32) -> Vec<Vec<usize>> {
+    let mut sorted = idx.to_vec();
+    sorted.sort_by(|&a, &b| blocks[b].top.total_cmp(&blocks[a].top).then(blocks[a].x0.total_cmp(&blocks[b].x0)));
     let mut out: Vec<Vec<usize>> = Vec::new();
     let mut floor = f32::INFINITY;
-    for i in idx {
+    for i in sorted {
         let b = &blocks[i];
         match out.last_mut() {
-            Some(row) if b.top > floor + 0.1 * b.size => {
-                row.push(i);
+            Some(run) if b.top > floor + slack * b.size => {
+                run.push(i);
                 floor = floor.min(b.bottom);
             }
             _ => {
@@ -523,24 +530,7 @@ fn table_run(blocks: &[Block], bands: &[Vec<usize>], start: usize) -> (usize, Ve
 }
 
 fn split_bands(blocks: &[Block], idx: &[usize]) -> Vec<Vec<usize>> {
-    let mut sorted = idx.to_vec();
-    sorted.sort_by(|&a, &b| blocks[b].top.total_cmp(&blocks[a].top).then(blocks[a].x0.total_cmp(&blocks[b].x0)));
-    let mut bands: Vec<Vec<usize>> = Vec::new();
-    let mut floor = f32::INFINITY;
-    for i in sorted {
-        let b = &blocks[i];
-        match bands.last_mut() {
-            Some(band) if b.top > floor => {
-                band.push(i);
-                floor = floor.min(b.bottom);
-            }
-            _ => {
-                bands.push(vec![i]);
-                floor = b.bottom;
-            }
-        }
-    }
-    bands
+    stack(blocks, idx, 0.0)
 }
 
 fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<Item>) {
