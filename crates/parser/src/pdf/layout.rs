@@ -579,10 +579,13 @@ fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<Item>) {
                 if end - k >= 3 && dense(&cells(blocks, &cols)) {
                     grid(blocks, &cols, out);
                     k = end;
-                } else {
-                    order(blocks, std::mem::take(&mut merged[k]), depth + 1, out);
-                    k += 1;
+                    continue;
                 }
+                // A run that is no table is not tried again from each of its bands.
+                for band in &mut merged[k..end.max(k + 1)] {
+                    order(blocks, std::mem::take(band), depth + 1, out);
+                }
+                k = end.max(k + 1);
             }
             return;
         }
