@@ -695,23 +695,60 @@ fn line_text(l: &Line, page: &PageText) -> String {
     line
 }
 
-/// Joins a block's lines, removing end-of-line hyphenation ("exam-" + "ple").
+/// Joins a block's lines: a word hyphenated at the end of a line ("exam-" + "ple")
+/// is joined whole, a technical identifier or a compound wrapped after one of its
+/// hyphens ("PPR-" + "9087", "x86_64-unknown-" + "linux-gnu", "--" + "header",
+/// "state-of-the-" + "art": typesetters do not hyphenate words that have hyphens of
+/// their own) is joined keeping the hyphen, and any other line break stays.
 pub fn join_lines(lines: &[String]) -> String {
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
-            let prev_hyphen = out.ends_with('-') || out.ends_with('\u{AD}');
-            let before = out.chars().rev().nth(1);
-            let next = line.chars().next();
-            if prev_hyphen && before.is_some_and(char::is_alphabetic) && next.is_some_and(char::is_lowercase) {
-                out.pop();
-            } else {
-                out.push('\n');
+            match line_break(&out, line) {
+                Break::Hyphenation => {
+                    out.pop();
+                }
+                Break::Wrap => {}
+                Break::Line => out.push('\n'),
             }
         }
         out.push_str(line);
     }
     out
+}
+
+/// What the end of one line and the start of the next make of the break between them.
+#[derive(Debug, PartialEq, Eq)]
+enum Break {
+    /// A word hyphenated by the typesetter: the hyphen goes.
+    Hyphenation,
+    /// A word wrapped after a hyphen of its own: joined as is.
+    Wrap,
+    /// A line break.
+    Line,
+}
+
+fn line_break(prev: &str, next: &str) -> Break {
+    let Some(first) = next.chars().next() else { return Break::Line };
+    let Some(hyphen) = prev.chars().next_back().filter(|&c| c == '-' || c == '\u{AD}') else { return Break::Line };
+    let word = prev.rsplit(char::is_whitespace).next().unwrap_or("");
+    let stem = &word[..word.len() - hyphen.len_utf8()];
+    // A lone hyphen is a dash or a bullet.
+    let Some(before) = stem.chars().next_back() else { return Break::Line };
+    if hyphen == '\u{AD}' {
+        return if before.is_alphabetic() && first.is_alphabetic() { Break::Hyphenation } else { Break::Line };
+    }
+    // Digits or punctuation in the word make it an identifier or a compound (a version, a
+    // path, a target triple, "state-of-the-"); a digit after the hyphen continues any word
+    // (a ticket number).
+    let identifier = stem.chars().any(|c| c.is_ascii_digit() || matches!(c, '-' | '_' | '/' | '.' | ':' | '=' | '?'));
+    if identifier && (first.is_alphanumeric() || first == '-') || first.is_ascii_digit() {
+        Break::Wrap
+    } else if before.is_alphabetic() && first.is_lowercase() {
+        Break::Hyphenation
+    } else {
+        Break::Line
+    }
 }
 
 #[cfg(test)]

@@ -290,3 +290,22 @@ fn dehyphenation() {
     let l = vec!["an exam-".to_string(), "ple of run-".to_string(), "Time".to_string()];
     assert_eq!(join_lines(&l), "an example of run-\nTime");
 }
+
+#[test]
+fn identifiers_wrapped_after_a_hyphen_keep_it() {
+    let join = |a: &str, b: &str| join_lines(&[a.to_string(), b.to_string()]);
+    assert_eq!(join("search?q=PPR-", "9087'"), "search?q=PPR-9087'");
+    assert_eq!(join("the ticket PPR-", "9087"), "the ticket PPR-9087");
+    assert_eq!(join("target x86_64-unknown-", "linux-gnu"), "target x86_64-unknown-linux-gnu");
+    assert_eq!(join("pass --", "header"), "pass --header");
+    assert_eq!(join("pages 10-", "20"), "pages 10-20");
+    assert_eq!(join("a state-of-the-", "art design"), "a state-of-the-art design");
+    // Words the typesetter hyphenated lose the hyphen; a soft hyphen always goes.
+    assert_eq!(join("an exam-", "ple"), "an example");
+    assert_eq!(join("TraceMon-", "key"), "TraceMonkey");
+    assert_eq!(join("an exam\u{AD}", "ple"), "an example");
+    // A dash or bullet, and a hyphen before a capital, keep the line break.
+    assert_eq!(join("first -", "second"), "first -\nsecond");
+    assert_eq!(join("-", "item"), "-\nitem");
+    assert_eq!(join("Windows-", "Server"), "Windows-\nServer");
+}
