@@ -484,14 +484,22 @@ fn dense(cells: &[Vec<Vec<usize>>]) -> bool {
 }
 
 /// A grid in reading order: a table when it is [`dense`], else its blocks row by row,
-/// each row left to right.
+/// each row left to right. Rows of a single cell at its top or bottom (a line of text
+/// merged into the band of the first or last row) are blocks before or after it.
 fn grid(blocks: &[Block], cols: &[Vec<usize>], out: &mut Vec<Item>) {
-    let cells = cells(blocks, cols);
-    if dense(&cells) {
-        out.push(Item::Grid(cells));
+    let mut cells = cells(blocks, cols);
+    let single = |row: &Vec<Vec<usize>>| row.iter().filter(|c| !c.is_empty()).count() <= 1;
+    let lead = cells.iter().take_while(|r| single(r)).count();
+    let trail = cells[lead..].iter().rev().take_while(|r| single(r)).count();
+    let after: Vec<Vec<Vec<usize>>> = cells.split_off(cells.len() - trail);
+    let core: Vec<Vec<Vec<usize>>> = cells.split_off(lead);
+    out.extend(cells.into_iter().flatten().flatten().map(Item::Block));
+    if dense(&core) {
+        out.push(Item::Grid(core));
     } else {
-        out.extend(cells.into_iter().flatten().flatten().map(Item::Block));
+        out.extend(core.into_iter().flatten().flatten().map(Item::Block));
     }
+    out.extend(after.into_iter().flatten().flatten().map(Item::Block));
 }
 
 /// The bands from `start` on that together form a table: each of them has blocks in two

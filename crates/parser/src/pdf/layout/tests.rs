@@ -175,6 +175,32 @@ fn a_table_whose_rows_align_their_cells_differently_is_a_grid() {
 }
 
 #[test]
+fn a_short_line_after_a_table_is_no_row_of_it() {
+    // A table under a paragraph, then a line short enough to sit in the first column:
+    // its band merges with the last row's, but it stays a paragraph after the table.
+    let p = page(&[
+        (50.0, 730.0, "The backup service exports these metrics, by name and labels:"),
+        (90.0, 700.0, "metric"),
+        (270.0, 700.0, "labels"),
+        (50.0, 676.0, "backup_last_success"),
+        (262.0, 676.0, "kind"),
+        (50.0, 652.0, "backup_size_bytes"),
+        (262.0, 658.0, "kind,"),
+        (262.0, 646.0, "target"),
+        (50.0, 622.0, "Alerts use them."),
+    ]);
+    assert_eq!(
+        grids(&p),
+        vec![vec![
+            row(&["metric", "labels"]),
+            row(&["backup_last_success", "kind"]),
+            row(&["backup_size_bytes", "kind, target"]),
+        ]]
+    );
+    assert_eq!(text(&p).last().map(String::as_str), Some("Alerts use them."));
+}
+
+#[test]
 fn the_labels_of_a_figure_are_no_table() {
     // Node labels of a diagram under its caption stand in rows, each row's labels apart,
     // but most cells of such a grid are empty: they stay paragraphs, row by row.
