@@ -38,7 +38,8 @@ bench-footprint:
     cargo build --release --workspace --bins
     cargo bench -p aidoc-cli --bench footprint
 
-# Parser text quality and speed against pdftotext, mutool and pandoc.
+# Parser text quality and speed against pdftotext, mutool and pandoc (each when installed;
+# scoring wants the Python package rapidfuzz: without it edit distances take tens of minutes).
 bench-parser:
     cargo bench -p aidoc-parser --bench corpus
 

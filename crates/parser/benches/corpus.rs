@@ -166,6 +166,13 @@ fn main() {
     let entries = manifest(&corpus);
     let tmp = tempfile::tempdir().expect("temp dir");
     println!("corpus: {} ({} files); outputs in {}", corpus.display(), entries.len(), tmp.path().display());
+    let fast = Command::new("python3").args(["-c", "import rapidfuzz"]).stderr(Stdio::null()).status();
+    if !fast.is_ok_and(|s| s.success()) {
+        println!(
+            "note: the Python package rapidfuzz is missing, so textsim.py computes edit distances in pure Python \
+             and scoring takes tens of minutes instead of seconds (pip install rapidfuzz)"
+        );
+    }
     for kind in ["pdf", "docx"] {
         bench_kind(&corpus, &entries, kind, tmp.path());
     }
