@@ -15,7 +15,7 @@ mod grid;
 #[cfg(test)]
 use super::interp::GlyphBox;
 use super::interp::PageText;
-use grid::{Item, cells, dense, grid, is_grid, split_off_grid, table_run};
+use grid::{Item, cells, grid, is_grid, split_off_grid, table_prefix, table_run};
 
 /// Gap (in font sizes) that separates two words.
 const WORD_GAP: f32 = 0.12;
@@ -216,9 +216,69 @@ struct Block {
     /// The baselines of its first and last lines.
     first_y: f32,
     last_y: f32,
+    /// The distance between its last two baselines (0 for a single line).
+    pitch: f32,
+}
+
+/// Where each line's glyphs are in the page's content stream order: the first and the end.
+fn content_spans(lines: &[Line]) -> Vec<(u32, u32)> {
+    lines
+        .iter()
+        .map(|l| {
+            let c0 = l.words.iter().map(|w| w.start).min().unwrap_or(0);
+            let c1 = l.words.iter().map(|w| w.end).max().unwrap_or(0);
+            (c0, c1)
+        })
+        .collect()
+}
+
+/// Whether the content stream draws, between line `last` of block `b` and line `l` below it,
+/// a line beside the block at their height: the cells of a table drawn row by row, where
+/// `last` ends a cell and `l` starts the cell below it.
+fn drawn_between(lines: &[Line], spans: &[(u32, u32)], by_start: &[usize], b: &Block, last: usize, l: usize) -> bool {
+    let (end, start) = (spans[last].1, spans[l].0);
+    if end > start {
+        return false;
+    }
+    let size = lines[l].size;
+    let from = by_start.partition_point(|&m| spans[m].0 < end);
+    by_start[from..].iter().take_while(|&&m| spans[m].0 < start).take(64).any(|&m| {
+        let ml = &lines[m];
+        m != last
+            && m != l
+            && ml.dir == lines[l].dir
+            && ml.y > lines[l].y - 0.3 * size
+            && ml.y < lines[last].y + 0.3 * size
+            && (ml.x1 < b.x0 - 0.3 * size || ml.x0 > b.x1 + 0.3 * size)
+    })
+}
+
+/// The page's line pitch in font sizes: the median over lines drawn one after the other,
+/// one under the other. None when no line is drawn right after the one above it (columns
+/// drawn line by line across the page), so a lone line's distance to the next says nothing.
+fn leading(lines: &[Line], by_start: &[usize]) -> Option<f32> {
+    let mut v: Vec<f32> = by_start
+        .windows(2)
+        .filter_map(|w| {
+            let (a, b) = (&lines[w[0]], &lines[w[1]]);
+            let size = a.size.max(b.size);
+            let dy = a.y - b.y;
+            (a.dir == b.dir && a.x1.min(b.x1) > a.x0.max(b.x0) && dy > 0.2 * size && dy < 1.75 * size)
+                .then_some(dy / size)
+        })
+        .collect();
+    if v.is_empty() {
+        return None;
+    }
+    let mid = v.len() / 2;
+    Some(*v.select_nth_unstable_by(mid, f32::total_cmp).1)
 }
 
 fn blocks(lines: &[Line]) -> Vec<Block> {
+    let spans = content_spans(lines);
+    let mut by_start: Vec<usize> = (0..lines.len()).collect();
+    by_start.sort_by_key(|&i| spans[i].0);
+    let leading = leading(lines, &by_start);
     let mut order: Vec<usize> = (0..lines.len()).collect();
     order.sort_by(|&a, &b| {
         let (la, lb) = (&lines[a], &lines[b]);
@@ -238,7 +298,23 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
             let size = last.size.max(l.size);
             let ratio = last.size.max(l.size) / last.size.min(l.size).max(0.01);
             let overlap = l.x1.min(b.x1) - l.x0.max(b.x0);
-            if dy > 0.2 * size && dy < 1.75 * size && ratio < 1.35 && overlap > 0.0 && best.is_none_or(|(_, d)| dy < d)
+            // The next row of a table: a line drawn after a line beside the block (the rest of
+            // a row drawn cell by cell) and off the block's line pitch, or, below a lone line,
+            // further than the page's leading (at most 1.3 font sizes: rows of single lines
+            // are further apart by their cells' padding). Unknown leading: no evidence.
+            let next_row = || {
+                (if b.lines.len() > 1 {
+                    (dy - b.pitch).abs() > 0.2 * size
+                } else {
+                    leading.is_some_and(|lead| dy > (lead + 0.2).min(1.3) * size)
+                }) && drawn_between(lines, &spans, &by_start, b, *b.lines.last().unwrap_or(&i), i)
+            };
+            if dy > 0.2 * size
+                && dy < 1.75 * size
+                && ratio < 1.35
+                && overlap > 0.0
+                && best.is_none_or(|(_, d)| dy < d)
+                && !next_row()
             {
                 best = Some((bi, dy));
             }
@@ -255,6 +331,7 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
                 b.x1 = b.x1.max(l.x1);
                 b.bottom = b.bottom.min(l.y - 0.25 * l.size);
                 b.size = b.size.max(l.size);
+                b.pitch = b.last_y - l.y;
                 b.last_y = l.y;
             }
             None => out.push(Block {
@@ -267,6 +344,7 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
                 dir: l.dir,
                 first_y: l.y,
                 last_y: l.y,
+                pitch: 0.0,
             }),
         }
     }
@@ -377,14 +455,11 @@ fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<Item>) {
         if merged.len() > 1 {
             let mut k = 0;
             while k < merged.len() {
-                let (end, cols) = table_run(blocks, &merged, k);
-                if end - k >= 3 {
-                    let cells = cells(blocks, &cols);
-                    if dense(&cells) {
-                        grid(cells, out);
-                        k = end;
-                        continue;
-                    }
+                let (end, prefixes) = table_run(blocks, &merged, k);
+                if let Some((end, cells)) = table_prefix(blocks, k, prefixes) {
+                    grid(cells, out);
+                    k = end;
+                    continue;
                 }
                 // A run that is no table is not tried again from each of its bands.
                 for band in &mut merged[k..end.max(k + 1)] {

@@ -282,6 +282,59 @@ fn pdf_glyphs_mapped_to_empty_text_show_nothing() {
 }
 
 #[test]
+fn pdf_table_cells_drawn_row_by_row_stay_in_their_rows() {
+    // A browser prints a bordered table row by row, cell by cell: rows 17 pt apart (a 13 pt
+    // line and the cell padding), close enough for a column's cells to stack like the lines
+    // of a paragraph; some cells empty, one wrapped; the header row centred. A paragraph
+    // and a second table with other columns follow.
+    let content = "BT /F1 11 Tf 72 720 Td (The service exports these metrics to Prometheus, each with its labels and what it means.) Tj ET\n\
+        BT /F1 11 Tf 110 696 Td (metric) Tj 155 0 Td (labels) Tj 110 0 Td (meaning) Tj ET\n\
+        BT /F1 11 Tf 72 679 Td (backup_success_seconds) Tj 190 0 Td (kind) Tj ET\n\
+        BT /F1 11 Tf 340 679 Td 13 TL (end of the newest) Tj T* (complete backup) Tj ET\n\
+        BT /F1 11 Tf 72 649 Td (backup_restore_seconds) Tj 268 0 Td (end of the newest restore) Tj ET\n\
+        BT /F1 11 Tf 72 632 Td (backup_duration_seconds) Tj 190 0 Td (kind) Tj 78 0 Td (histogram of run times) Tj ET\n\
+        BT /F1 11 Tf 72 615 Td (backup_stored) Tj 268 0 Td (complete backups in the store) Tj ET\n\
+        BT /F1 11 Tf 72 585 Td (Quarterly figures follow, one row a year and one column a quarter, in millions of requests.) Tj ET\n\
+        BT /F1 11 Tf 72 560 Td (Year) Tj 80 0 Td (Q1) Tj 60 0 Td (Q2) Tj 60 0 Td (Q3) Tj ET\n\
+        BT /F1 11 Tf 72 543 Td (2021) Tj 80 0 Td (10.5) Tj 60 0 Td (11.2) Tj ET\n\
+        BT /F1 11 Tf 72 526 Td (2022) Tj 80 0 Td (12.5) Tj 120 0 Td (13.0) Tj ET\n\
+        BT /F1 11 Tf 72 509 Td (2023) Tj 80 0 Td (15.0) Tj 60 0 Td (15.5) Tj 60 0 Td (16.1) Tj ET";
+    let doc = parse(&one_page_pdf(content), &Hint::default(), &Limits::default()).expect("parse");
+    let tables: Vec<Vec<Vec<&str>>> = doc.pages[0]
+        .blocks
+        .iter()
+        .filter_map(|b| match &b.kind {
+            BlockKind::Table { rows } => {
+                Some(rows.iter().map(|r| r.iter().map(|c| c.text.as_str()).collect()).collect())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            vec![
+                vec!["metric", "labels", "meaning"],
+                vec!["backup_success_seconds", "kind", "end of the newest complete backup"],
+                vec!["backup_restore_seconds", "", "end of the newest restore"],
+                vec!["backup_duration_seconds", "kind", "histogram of run times"],
+                vec!["backup_stored", "", "complete backups in the store"],
+            ],
+            vec![
+                vec!["Year", "Q1", "Q2", "Q3"],
+                vec!["2021", "10.5", "11.2", ""],
+                vec!["2022", "12.5", "", "13.0"],
+                vec!["2023", "15.0", "15.5", "16.1"],
+            ],
+        ],
+        "{}",
+        to_text(&doc)
+    );
+    let text = to_text(&doc);
+    assert!(text.contains("complete backups in the store\nQuarterly figures follow, one row"), "{text}");
+}
+
+#[test]
 fn pdf_table_rows_become_a_table_block() {
     // A table as a browser prints one: a header row, then rows 24 pt apart whose second
     // cell may wrap onto two lines with the first cell centred beside them; text above

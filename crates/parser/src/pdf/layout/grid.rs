@@ -175,14 +175,19 @@ pub(super) fn grid(mut cells: Vec<Vec<Vec<usize>>>, out: &mut Vec<Item>) {
     out.extend(after.into_iter().flatten().flatten().map(Item::Block));
 }
 
-/// The bands from `start` on that together form a table: each of them has blocks in two
-/// columns or more of their union (rows whose cells are aligned differently, left,
+/// The bands from `start` on that may together form a table: each of them has blocks in
+/// two columns or more of their union (rows whose cells are aligned differently, left,
 /// centred, split over several blocks, so no row's gutters are clear in the next one).
-/// Returns the end of the run and the union's columns.
-pub(super) fn table_run(blocks: &[Block], bands: &[Vec<usize>], start: usize) -> (usize, Vec<Vec<usize>>) {
+/// Returns where the run ends and, for every prefix of it, the prefix's end and columns.
+#[allow(clippy::type_complexity)]
+pub(super) fn table_run(
+    blocks: &[Block],
+    bands: &[Vec<usize>],
+    start: usize,
+) -> (usize, Vec<(usize, Vec<Vec<usize>>)>) {
     let mut column = vec![0usize; blocks.len()];
     let mut union: Vec<usize> = Vec::new();
-    let mut cols: Vec<Vec<usize>> = Vec::new();
+    let mut prefixes = Vec::new();
     let mut end = start;
     while end < bands.len() && end - start < 256 {
         let mut next = union.clone();
@@ -204,8 +209,22 @@ pub(super) fn table_run(blocks: &[Block], bands: &[Vec<usize>], start: usize) ->
             break;
         }
         union = next;
-        cols = candidate;
         end += 1;
+        prefixes.push((end, candidate));
     }
-    (end, cols)
+    (end, prefixes)
+}
+
+/// The longest prefix of a [`table_run`] from `start` that is a table: two bands or more
+/// (a header row apart from the rows under it is one), three rows or more, [`dense`].
+/// A run that ends in another table with other columns still yields the first one.
+pub(super) fn table_prefix(
+    blocks: &[Block],
+    start: usize,
+    prefixes: Vec<(usize, Vec<Vec<usize>>)>,
+) -> Option<(usize, Vec<Vec<Vec<usize>>>)> {
+    prefixes.into_iter().rev().filter(|(end, _)| end - start >= 2).find_map(|(end, cols)| {
+        let cells = cells(blocks, &cols);
+        (cells.len() >= 3 && dense(&cells)).then_some((end, cells))
+    })
 }

@@ -175,6 +175,37 @@ fn a_table_whose_rows_align_their_cells_differently_is_a_grid() {
 }
 
 #[test]
+fn cells_of_a_table_drawn_row_by_row_are_no_paragraph() {
+    // Rows 16 pt apart (cell padding over a 12 pt line pitch): close enough for a column's
+    // cells to stack like the lines of a paragraph, but the content stream draws each row's
+    // other cells between them, and a wrapped cell's second line is 12 pt below its first.
+    let p = page(&[
+        (50.0, 700.0, "k1"),
+        (120.0, 700.0, "the first"),
+        (120.0, 688.0, "value"),
+        (50.0, 672.0, "k2"),
+        (120.0, 672.0, "the second"),
+        (50.0, 656.0, "k3"),
+        (120.0, 656.0, "the third"),
+        (120.0, 644.0, "value"),
+        (50.0, 628.0, "k4"),
+        (120.0, 628.0, "the fourth"),
+        (50.0, 612.0, "k5"),
+        (120.0, 612.0, "the fifth"),
+    ]);
+    assert_eq!(
+        grids(&p),
+        vec![vec![
+            row(&["k1", "the first value"]),
+            row(&["k2", "the second"]),
+            row(&["k3", "the third value"]),
+            row(&["k4", "the fourth"]),
+            row(&["k5", "the fifth"]),
+        ]]
+    );
+}
+
+#[test]
 fn a_short_line_after_a_table_is_no_row_of_it() {
     // A table under a paragraph, then a line short enough to sit in the first column:
     // its band merges with the last row's, but it stays a paragraph after the table.
@@ -292,6 +323,25 @@ fn two_columns_read_column_by_column() {
     }
     let t = text(&page(&items));
     assert_eq!(t[0], title);
+    assert_eq!(t[1], "left\nmore\nleft\nmore\nleft\nmore");
+    assert_eq!(t[2], "right\nagain\nright\nagain\nright\nagain");
+}
+
+#[test]
+fn loosely_set_columns_drawn_line_by_line_stay_paragraphs() {
+    // Two columns of 10 pt text on 14 pt leading, the content stream drawing each line of
+    // the left column, then the line beside it in the right one: lines drawn beside are no
+    // table rows when the pitch stays the paragraph's.
+    let title = "T".repeat(60);
+    let mut items = vec![(60.0, 760.0, title.as_str())];
+    for i in 0..6 {
+        let y = 720.0 - 14.0 * i as f32;
+        items.push((50.0, y, if i % 2 == 0 { "left" } else { "more" }));
+        items.push((300.0, y, if i % 2 == 0 { "right" } else { "again" }));
+    }
+    let p = page(&items);
+    assert!(grids(&p).is_empty());
+    let t = text(&p);
     assert_eq!(t[1], "left\nmore\nleft\nmore\nleft\nmore");
     assert_eq!(t[2], "right\nagain\nright\nagain\nright\nagain");
 }
