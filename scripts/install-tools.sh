@@ -50,7 +50,8 @@ fi
 # ----------------------------------------------------------------- pip
 for spec in "${PIP_PACKAGES[@]}"; do
     name="${spec%%==*}"; want="${spec#*==}"
-    have="$(python3 -m pip show "$name" 2>/dev/null | awk '/^Version:/ {print $2}')"
+    # pip show fails for a package that is not installed: no version then.
+    have="$(python3 -m pip show "$name" 2>/dev/null | awk '/^Version:/ {print $2}' || true)"
     if [[ -n "$have" && ( "$spec" == "$name" || "$have" == "$want" ) ]]; then
         skip "pip $name $have: present"
     else
