@@ -162,6 +162,9 @@ try {
 
   step = 'API key: create, use, revoke'
   await page.getByRole('link', { name: 'API keys' }).click()
+  // Views load lazily: use a page's form only once the router has shown that page.
+  await page.waitForURL(/\/keys$/)
+  await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor()
   await page.getByLabel('Name').fill('e2e key')
   await page.getByRole('button', { name: 'Create key' }).click()
   const secret = (await page.locator('[data-test=secret]').textContent()).trim()
@@ -177,11 +180,15 @@ try {
 
   step = 'other pages'
   await page.getByRole('link', { name: 'Categories & tags' }).click()
+  // The keys page has a Name field and a "Create key" button too.
+  await page.waitForURL(/\/categories$/)
+  await page.getByRole('heading', { name: 'Categories & tags', level: 1 }).waitFor()
   await page.getByLabel('Name').first().fill('Manuals')
-  await page.getByRole('button', { name: 'Create' }).click()
+  await page.getByRole('button', { name: 'Create', exact: true }).click()
   await page.getByRole('link', { name: 'Manuals' }).waitFor()
   await shot('07-categories')
   await page.getByRole('link', { name: 'Users' }).click()
+  await page.waitForURL(/\/users$/)
   await page.getByRole('cell', { name: ADMIN, exact: true }).first().waitFor()
   await shot('08-users')
   await page.getByRole('link', { name: 'Audit log' }).click()
