@@ -491,7 +491,11 @@ impl<'d> Interp<'d> {
                 // A glyph whose text is known to be empty (part of a cluster whose text
                 // another glyph carries) shows nothing, like one without text.
                 let has_text = font.text(&g, &mut self.out.text) && self.out.text.len() > start;
-                let space = has_text && self.out.text[start..].chars().all(char::is_whitespace);
+                // Code 32 without text of its own (a Type3 font that draws nothing for it)
+                // still spaces the words apart by its width and the word spacing, when
+                // they make a visible gap.
+                let space = (has_text && self.out.text[start..].chars().all(char::is_whitespace))
+                    || (!has_text && is_space && self.out.text.len() == start && adv.abs() > 0.1 * size.abs());
                 if space {
                     self.out.text.truncate(start);
                 }
@@ -503,7 +507,14 @@ impl<'d> Interp<'d> {
                     self.out.glyphs.push(GlyphBox {
                         x,
                         y,
-                        w: adv_len,
+                        // A space shows nothing: its box is the whole gap it makes.
+                        w: if space {
+                            let (sx, sy) =
+                                if font.vertical { full.apply_vec(0.0, adv) } else { full.apply_vec(adv, 0.0) };
+                            (sx * sx + sy * sy).sqrt()
+                        } else {
+                            adv_len
+                        },
                         size: gsize,
                         dir,
                         space,

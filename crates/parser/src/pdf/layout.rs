@@ -1,7 +1,8 @@
 //! Page layout: positioned glyphs → words → lines → blocks, in reading order.
 //!
 //! Words come from glyph positions (gaps, explicit spaces), lines from shared
-//! baselines, blocks from lines stacked at line spacing with horizontal overlap.
+//! baselines (pieces far apart are one line only when spaces are drawn between them),
+//! blocks from lines stacked at line spacing with horizontal overlap.
 //! Blocks are ordered by recursive cuts: vertical gutters first (columns), then
 //! horizontal gaps (bands); adjacent bands with the same gutters are merged so a
 //! coincidental shared paragraph break does not interleave two columns.
@@ -12,9 +13,7 @@ pub mod accents;
 mod bidi;
 mod grid;
 
-#[cfg(test)]
-use super::interp::GlyphBox;
-use super::interp::PageText;
+use super::interp::{GlyphBox, PageText};
 use grid::{Item, cells, grid, is_grid, split_off_grid, table_prefix, table_run};
 
 /// Gap (in font sizes) that separates two words.
@@ -125,7 +124,24 @@ fn drop_duplicates(words: Vec<Word>, text: &str) -> Vec<Word> {
     out
 }
 
-fn lines(words: Vec<Word>, text: &str) -> Vec<Line> {
+/// Whether the content stream draws spaces, and nothing else, from the end of `a` to the
+/// start of `b` on their baseline: one run of text set with spaces (code and the comments
+/// aligned beside it, a plain-text table), one line however wide the gap. Cells and
+/// columns are placed apart, not spaced apart.
+fn spaced(glyphs: &[GlyphBox], a: &Word, b: &Word) -> bool {
+    let (from, to) = (a.g1 as usize, b.g0 as usize);
+    if from >= to || to - from > 256 || to > glyphs.len() {
+        return false;
+    }
+    let gap = &glyphs[from..to];
+    let size = a.size.max(b.size);
+    let (first, last) = (&gap[0], &gap[gap.len() - 1]);
+    gap.iter().all(|g| g.space && g.dir == a.dir && (g.y - a.y).abs() < 0.2 * size)
+        && first.x < a.x1 + 0.3 * size
+        && last.x + last.w > b.x0 - 0.3 * size
+}
+
+fn lines(words: Vec<Word>, glyphs: &[GlyphBox], text: &str) -> Vec<Line> {
     let mut out: Vec<Line> = Vec::new();
     for w in words {
         if let Some(l) = out.last_mut() {
@@ -169,7 +185,12 @@ fn lines(words: Vec<Word>, text: &str) -> Vec<Line> {
                 continue;
             }
             let gap = l.x0 - m.x1;
-            let near = gap < SURE_GAP * size || (gap < FRAGMENT_GAP * size && !shared_edge(l.dir, l.x0));
+            let near = gap < SURE_GAP * size
+                || (gap < FRAGMENT_GAP * size && !shared_edge(l.dir, l.x0))
+                || m.words.iter().max_by(|a, b| a.x1.total_cmp(&b.x1)).zip(l.words.first()).is_some_and(|(a, b)| {
+                    // `l` is still one run of words in content order: its first is its leftmost.
+                    spaced(glyphs, a, b)
+                });
             if gap > -0.3 * size && near && best.is_none_or(|(_, g)| gap < g) {
                 best = Some((k, gap));
             }
@@ -476,7 +497,7 @@ fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<Item>) {
 /// Lays out one page's glyphs into blocks in reading order.
 pub fn layout(page: &PageText) -> Vec<TextBlock> {
     let text = page.text.as_str();
-    let lines = lines(words(page), text);
+    let lines = lines(words(page), &page.glyphs, text);
     let blocks = blocks(&lines);
     // Dominant direction first, then the others.
     let mut dir_chars = [0usize; 4];

@@ -55,6 +55,58 @@ fn monospaced_lines_with_aligned_words_stay_lines() {
     assert_eq!(text(&p), vec!["Test test test\nCode code code\nRest rest rest"]);
 }
 
+/// Monospaced lines (advance 6, size 10), each glyph placed on its own; a space is a
+/// space glyph when `spaces`, else a gap.
+fn monospaced(lines: &[&str], spaces: bool) -> PageText {
+    let mut p = PageText::default();
+    for (i, line) in lines.iter().enumerate() {
+        let y = 700.0 - 12.0 * i as f32;
+        for (k, ch) in line.chars().enumerate() {
+            let start = p.text.len() as u32;
+            let space = ch == ' ';
+            if space && !spaces {
+                continue;
+            }
+            if !space {
+                p.text.push(ch);
+            }
+            let len = p.text.len() as u32 - start;
+            p.glyphs.push(GlyphBox { x: 6.0 * k as f32, y, w: 6.0, size: 10.0, dir: 0, space, start, len });
+        }
+    }
+    p
+}
+
+#[test]
+fn code_with_comments_aligned_by_spaces_reads_line_by_line() {
+    // Comments aligned in a column by runs of spaces the content stream draws: each line
+    // is one run of text, however wide its gap, not a column of code beside a column of
+    // comments.
+    let code = [
+        "let cfg = load(path)?;      // the file, then the environment",
+        "let pool = connect(&cfg)?;  // one pool for the process",
+        "let store = open(&cfg)?;    // S3 or a folder",
+        "serve(cfg, pool, store)     // until SIGTERM",
+    ];
+    assert_eq!(
+        text(&monospaced(&code, true)),
+        vec![
+            "let cfg = load(path)?; // the file, then the environment\n\
+             let pool = connect(&cfg)?; // one pool for the process\n\
+             let store = open(&cfg)?; // S3 or a folder\n\
+             serve(cfg, pool, store) // until SIGTERM"
+        ]
+    );
+    // The same words placed apart without spaces drawn between them are two columns.
+    assert_eq!(
+        text(&monospaced(&code, false)),
+        vec![
+            "let cfg = load(path)?;\nlet pool = connect(&cfg)?;\nlet store = open(&cfg)?;\nserve(cfg, pool, store)",
+            "// the file, then the environment\n// one pool for the process\n// S3 or a folder\n// until SIGTERM",
+        ]
+    );
+}
+
 #[test]
 fn right_to_left_glyphs_read_in_logical_order() {
     // "سلام 2024 بات" drawn left to right as a renderer places it: "بات" reversed,
