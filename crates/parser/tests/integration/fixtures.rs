@@ -196,17 +196,19 @@ fn pdf_needing_a_user_password_fails_as_encrypted() {
     assert_eq!(err.code(), "encrypted", "{err}");
 }
 
-/// One page showing `content` with Helvetica as /F1 and `/P1` as a named property list.
+/// One page showing `content` with Helvetica as /F1, Courier as /F2 and `/P1` as a
+/// named property list.
 fn one_page_pdf(content: &str) -> Vec<u8> {
     build_pdf(&[
         "<< /Type /Catalog /Pages 3 0 R >>".into(),
         "<< /Producer (aidoc) >>".into(),
         "<< /Type /Pages /Kids [4 0 R] /Count 1 >>".into(),
-        "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> /Properties << /P1 7 0 R >> >> >>".into(),
+        "<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Resources << /Font << /F1 6 0 R /F2 8 0 R >> /Properties << /P1 7 0 R >> >> >>".into(),
         stream(content),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into(),
         // "Straße" as UTF-16BE with a byte order mark.
         "<< /ActualText <FEFF005300740072006100DF0065> >>".into(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>".into(),
     ])
 }
 
@@ -332,6 +334,55 @@ fn pdf_table_cells_drawn_row_by_row_stay_in_their_rows() {
     );
     let text = to_text(&doc);
     assert!(text.contains("complete backups in the store\nQuarterly figures follow, one row"), "{text}");
+}
+
+#[test]
+fn pdf_borderless_table_on_a_paragraph_pitch_reads_row_by_row() {
+    // A compact table without borders, rows 13 pt apart like the lines of a paragraph,
+    // drawn cell by cell, no cell wrapped: nothing in the pitch tells rows from lines, but
+    // the short cells drawn beside each other do. Then code whose comments are aligned by
+    // spaces drawn in the same run of text: each line one line.
+    let content = "BT /F1 11 Tf 72 720 Td (Supported targets and what each one builds.) Tj ET\n\
+        BT /F1 11 Tf 72 700 Td (Target) Tj 190 0 Td (Tier) Tj 50 0 Td (std) Tj 50 0 Td (host) Tj ET\n\
+        BT /F1 11 Tf 72 687 Td (x86_64-unknown-linux-gnu) Tj 190 0 Td (1) Tj 50 0 Td (yes) Tj 50 0 Td (yes) Tj ET\n\
+        BT /F1 11 Tf 72 674 Td (aarch64-unknown-linux-gnu) Tj 190 0 Td (1) Tj 50 0 Td (yes) Tj 50 0 Td (yes) Tj ET\n\
+        BT /F1 11 Tf 72 661 Td (wasm32-unknown-unknown) Tj 190 0 Td (2) Tj 50 0 Td (yes) Tj 50 0 Td (no) Tj ET\n\
+        BT /F1 11 Tf 72 648 Td (thumbv7em-none-eabihf) Tj 190 0 Td (2) Tj 50 0 Td (no) Tj 50 0 Td (no) Tj ET\n\
+        BT /F2 10 Tf 72 610 Td 12 TL\n\
+        (let cfg = load\\(path\\)?;      // the file, then the environment) Tj T*\n\
+        (let pool = connect\\(&cfg\\)?;  // one pool for the process) Tj T*\n\
+        (serve\\(cfg, pool\\)            // until SIGTERM) Tj ET";
+    let doc = parse(&one_page_pdf(content), &Hint::default(), &Limits::default()).expect("parse");
+    let text = to_text(&doc);
+    let tables: Vec<Vec<Vec<&str>>> = doc.pages[0]
+        .blocks
+        .iter()
+        .filter_map(|b| match &b.kind {
+            BlockKind::Table { rows } => {
+                Some(rows.iter().map(|r| r.iter().map(|c| c.text.as_str()).collect()).collect())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        tables,
+        [vec![
+            vec!["Target", "Tier", "std", "host"],
+            vec!["x86_64-unknown-linux-gnu", "1", "yes", "yes"],
+            vec!["aarch64-unknown-linux-gnu", "1", "yes", "yes"],
+            vec!["wasm32-unknown-unknown", "2", "yes", "no"],
+            vec!["thumbv7em-none-eabihf", "2", "no", "no"],
+        ]],
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "let cfg = load(path)?; // the file, then the environment\n\
+             let pool = connect(&cfg)?; // one pool for the process\n\
+             serve(cfg, pool) // until SIGTERM"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

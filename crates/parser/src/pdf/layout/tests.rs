@@ -365,18 +365,35 @@ fn line_fragments_join_across_a_neighbour_columns_baseline() {
 
 #[test]
 fn two_columns_read_column_by_column() {
-    // A title wide enough to span both columns (60 glyphs of 5 pt).
+    // A title wide enough to span both columns (60 glyphs of 5 pt), then two columns of
+    // text, the content stream drawing each line of the left one, then the line beside it.
     let title = "T".repeat(60);
     let mut items = vec![(60.0, 760.0, title.as_str())];
     for i in 0..6 {
         let y = 720.0 - 12.0 * i as f32;
-        items.push((50.0, y, if i % 2 == 0 { "left" } else { "more" }));
-        items.push((300.0, y, if i % 2 == 0 { "right" } else { "again" }));
+        items.extend(column_line(50.0, y, i % 2 == 0, "left"));
+        items.extend(column_line(300.0, y, i % 2 == 0, "right"));
     }
     let t = text(&page(&items));
     assert_eq!(t[0], title);
-    assert_eq!(t[1], "left\nmore\nleft\nmore\nleft\nmore");
-    assert_eq!(t[2], "right\nagain\nright\nagain\nright\nagain");
+    assert_eq!(t[1], COLUMN_TEXT.replace("{}", "left"));
+    assert_eq!(t[2], COLUMN_TEXT.replace("{}", "right"));
+}
+
+/// Six lines of a column of text, alternately as [`column_line`] draws them.
+const COLUMN_TEXT: &str = "the {} column goes on\nand then some more\nthe {} column goes on\nand then some more\nthe {} column goes on\nand then some more";
+
+/// A line of a column of text at (x, y): four or five words.
+fn column_line(x: f32, y: f32, first: bool, name: &'static str) -> Vec<(f32, f32, &'static str)> {
+    let words: Vec<&'static str> =
+        if first { vec!["the", name, "column", "goes", "on"] } else { vec!["and", "then", "some", "more"] };
+    let mut out = Vec::new();
+    let mut at = x;
+    for w in words {
+        out.push((at, y, w));
+        at += 5.0 * w.len() as f32 + 3.0;
+    }
+    out
 }
 
 #[test]
@@ -388,14 +405,41 @@ fn loosely_set_columns_drawn_line_by_line_stay_paragraphs() {
     let mut items = vec![(60.0, 760.0, title.as_str())];
     for i in 0..6 {
         let y = 720.0 - 14.0 * i as f32;
-        items.push((50.0, y, if i % 2 == 0 { "left" } else { "more" }));
-        items.push((300.0, y, if i % 2 == 0 { "right" } else { "again" }));
+        items.extend(column_line(50.0, y, i % 2 == 0, "left"));
+        items.extend(column_line(300.0, y, i % 2 == 0, "right"));
     }
     let p = page(&items);
     assert!(grids(&p).is_empty());
     let t = text(&p);
-    assert_eq!(t[1], "left\nmore\nleft\nmore\nleft\nmore");
-    assert_eq!(t[2], "right\nagain\nright\nagain\nright\nagain");
+    assert_eq!(t[1], COLUMN_TEXT.replace("{}", "left"));
+    assert_eq!(t[2], COLUMN_TEXT.replace("{}", "right"));
+}
+
+#[test]
+fn short_cells_drawn_row_by_row_are_rows() {
+    // A table of numbers without borders: rows at a paragraph's pitch, each drawn cell by
+    // cell, no cell wrapped (nothing off the pitch). Its columns are no paragraphs.
+    let mut items = vec![(50.0, 712.0, "Year"), (110.0, 712.0, "Q1"), (160.0, 712.0, "Q2"), (210.0, 712.0, "Total")];
+    let years = ["2021", "2022", "2023", "2024"];
+    let figures = [["1.2", "1.4", "2.6"], ["1.5", "1.6", "3.1"], ["1.8", "2.0", "3.8"], ["2.1", "2.3", "4.4"]];
+    for (r, (year, row)) in years.iter().zip(&figures).enumerate() {
+        let y = 700.0 - 12.0 * r as f32;
+        items.push((50.0, y, year));
+        for (c, v) in row.iter().enumerate() {
+            items.push((110.0 + 50.0 * c as f32, y, v));
+        }
+    }
+    let p = page(&items);
+    assert_eq!(
+        grids(&p),
+        vec![vec![
+            row(&["Year", "Q1", "Q2", "Total"]),
+            row(&["2021", "1.2", "1.4", "2.6"]),
+            row(&["2022", "1.5", "1.6", "3.1"]),
+            row(&["2023", "1.8", "2.0", "3.8"]),
+            row(&["2024", "2.1", "2.3", "4.4"]),
+        ]]
+    );
 }
 
 #[test]
