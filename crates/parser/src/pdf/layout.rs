@@ -5,7 +5,9 @@
 //! blocks from lines stacked at line spacing with horizontal overlap.
 //! Blocks are ordered by recursive cuts: vertical gutters first (columns), then
 //! horizontal gaps (bands); adjacent bands with the same gutters are merged so a
-//! coincidental shared paragraph break does not interleave two columns.
+//! coincidental shared paragraph break does not interleave two columns. A gutter
+//! that runs through bands the content stream draws one after the other (two columns
+//! of text above a list in three) cuts bands, not columns.
 //! Columns whose blocks stand in rows (a table, a form, a table of contents) are a
 //! grid instead: read row by row and kept as a table of cells.
 
@@ -239,6 +241,8 @@ struct Block {
     last_y: f32,
     /// The distance between its last two baselines (0 for a single line).
     pitch: f32,
+    /// Where the content stream starts drawing it.
+    drawn: u32,
 }
 
 /// Where each line's glyphs are in the page's content stream order: the first and the end.
@@ -377,6 +381,7 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
                 b.size = b.size.max(l.size);
                 b.pitch = b.last_y - l.y;
                 b.last_y = l.y;
+                b.drawn = b.drawn.min(spans[i].0);
             }
             None => out.push(Block {
                 lines: vec![i],
@@ -389,6 +394,7 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
                 first_y: l.y,
                 last_y: l.y,
                 pitch: 0.0,
+                drawn: spans[i].0,
             }),
         }
     }
@@ -476,6 +482,16 @@ fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<Item>) {
             order(blocks, below, depth + 1, out);
             return;
         }
+        // Columns only by coincidence: a gutter that runs through bands laid out
+        // differently (two columns of text, then a list in three) whose content stream
+        // draws them band after band. Read band after band.
+        let bands = split_bands(blocks, &idx);
+        if bands.len() > 1 && disorder(blocks, &bands) * 4 < disorder(blocks, &cols) {
+            for band in bands {
+                order(blocks, band, depth + 1, out);
+            }
+            return;
+        }
         for c in cols {
             order(blocks, c, depth + 1, out);
         }
@@ -515,6 +531,25 @@ fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<Item>) {
         }
     }
     order(blocks, idx, 41, out);
+}
+
+/// How far reading `groups` one after the other departs from the order the content
+/// stream draws their blocks in: pairs of blocks of different groups drawn the other way
+/// round. Large groups are not counted (bounded work): 0.
+fn disorder(blocks: &[Block], groups: &[Vec<usize>]) -> usize {
+    if groups.iter().map(Vec::len).sum::<usize>() > 400 {
+        return 0;
+    }
+    let mut n = 0;
+    for (g, earlier) in groups.iter().enumerate() {
+        for later in &groups[g + 1..] {
+            n += earlier
+                .iter()
+                .map(|&a| later.iter().filter(|&&b| blocks[b].drawn < blocks[a].drawn).count())
+                .sum::<usize>();
+        }
+    }
+    n
 }
 
 /// Lays out one page's glyphs into blocks in reading order.

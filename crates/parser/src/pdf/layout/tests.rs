@@ -319,15 +319,15 @@ fn a_table_of_contents_under_its_heading_is_a_grid() {
 #[test]
 fn columns_of_paragraphs_whose_first_lines_align_are_not_a_table() {
     // Two columns, each of paragraphs of three lines whose first lines share baselines:
-    // with two rows of them, or with a paragraph that runs past the start of its
-    // neighbour's next one, the columns read one after the other.
+    // with two rows of them (drawn column after column), or with a paragraph that runs
+    // past the start of its neighbour's next one, the columns read one after the other.
     let para = |x: f32, y: f32, lines: usize, word: &'static str| -> Vec<(f32, f32, &'static str)> {
         (0..lines).map(|k| (x, y - 12.0 * k as f32, word)).collect()
     };
     let two_rows = [
         para(50.0, 700.0, 3, "left"),
-        para(300.0, 700.0, 3, "right"),
         para(50.0, 650.0, 3, "left"),
+        para(300.0, 700.0, 3, "right"),
         para(300.0, 650.0, 3, "right"),
     ];
     let t = text(&page(&two_rows.concat()));
@@ -335,10 +335,10 @@ fn columns_of_paragraphs_whose_first_lines_align_are_not_a_table() {
 
     let overlapping = [
         para(50.0, 700.0, 3, "left"),
-        para(300.0, 700.0, 3, "right"),
         para(50.0, 650.0, 3, "left"),
-        para(300.0, 650.0, 6, "right"),
         para(50.0, 600.0, 3, "left"),
+        para(300.0, 700.0, 3, "right"),
+        para(300.0, 650.0, 6, "right"),
         para(300.0, 580.0, 1, "right"),
     ];
     let p = page(&overlapping.concat());
@@ -413,6 +413,38 @@ fn loosely_set_columns_drawn_line_by_line_stay_paragraphs() {
     let t = text(&p);
     assert_eq!(t[1], COLUMN_TEXT.replace("{}", "left"));
     assert_eq!(t[2], COLUMN_TEXT.replace("{}", "right"));
+}
+
+#[test]
+fn a_gutter_shared_by_chance_does_not_cut_bands_drawn_one_after_the_other() {
+    // Two columns of text, then a heading and a list in three columns whose middle one
+    // sits in the text's gutter: gutters run down the whole page, but the content stream
+    // draws the text, then the heading, then the list. Read band after band.
+    let mut items = Vec::new();
+    for (x, name) in [(50.0, "left"), (300.0, "right")] {
+        for i in 0..6 {
+            items.extend(column_line(x, 700.0 - 12.0 * i as f32, i % 2 == 0, name));
+        }
+    }
+    items.push((50.0, 620.0, "Keywords"));
+    for (x, words) in
+        [(50.0, ["alpha", "beta", "gamma"]), (180.0, ["delta", "eta", "zeta"]), (400.0, ["theta", "iota", "kappa"])]
+    {
+        for (k, w) in words.into_iter().enumerate() {
+            items.push((x, 600.0 - 12.0 * k as f32, w));
+        }
+    }
+    assert_eq!(
+        text(&page(&items)),
+        vec![
+            COLUMN_TEXT.replace("{}", "left"),
+            COLUMN_TEXT.replace("{}", "right"),
+            "Keywords".to_string(),
+            "alpha\nbeta\ngamma".to_string(),
+            "delta\neta\nzeta".to_string(),
+            "theta\niota\nkappa".to_string(),
+        ]
+    );
 }
 
 #[test]
