@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use aidoc_parser::{BlockKind, Hint, Limits, parse, to_text};
+use aidoc_parser::{BlockKind, Document, Hint, Limits, parse, to_text};
 
 /// Assembles a PDF from object bodies (object n = index + 1), computing the xref.
 pub fn build_pdf(objects: &[String]) -> Vec<u8> {
@@ -283,6 +283,20 @@ fn pdf_glyphs_mapped_to_empty_text_show_nothing() {
     assert_eq!(flat_text(&pdf), "fi x note");
 }
 
+/// The tables of a document's first page, as the texts of their cells.
+fn first_page_tables(doc: &Document) -> Vec<Vec<Vec<&str>>> {
+    doc.pages[0]
+        .blocks
+        .iter()
+        .filter_map(|b| match &b.kind {
+            BlockKind::Table { rows } => {
+                Some(rows.iter().map(|r| r.iter().map(|c| c.text.as_str()).collect()).collect())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn pdf_table_cells_drawn_row_by_row_stay_in_their_rows() {
     // A browser prints a bordered table row by row, cell by cell: rows 17 pt apart (a 13 pt
@@ -302,16 +316,7 @@ fn pdf_table_cells_drawn_row_by_row_stay_in_their_rows() {
         BT /F1 11 Tf 72 526 Td (2022) Tj 80 0 Td (12.5) Tj 120 0 Td (13.0) Tj ET\n\
         BT /F1 11 Tf 72 509 Td (2023) Tj 80 0 Td (15.0) Tj 60 0 Td (15.5) Tj 60 0 Td (16.1) Tj ET";
     let doc = parse(&one_page_pdf(content), &Hint::default(), &Limits::default()).expect("parse");
-    let tables: Vec<Vec<Vec<&str>>> = doc.pages[0]
-        .blocks
-        .iter()
-        .filter_map(|b| match &b.kind {
-            BlockKind::Table { rows } => {
-                Some(rows.iter().map(|r| r.iter().map(|c| c.text.as_str()).collect()).collect())
-            }
-            _ => None,
-        })
-        .collect();
+    let tables = first_page_tables(&doc);
     assert_eq!(
         tables,
         [
@@ -354,16 +359,7 @@ fn pdf_borderless_table_on_a_paragraph_pitch_reads_row_by_row() {
         (serve\\(cfg, pool\\)            // until SIGTERM) Tj ET";
     let doc = parse(&one_page_pdf(content), &Hint::default(), &Limits::default()).expect("parse");
     let text = to_text(&doc);
-    let tables: Vec<Vec<Vec<&str>>> = doc.pages[0]
-        .blocks
-        .iter()
-        .filter_map(|b| match &b.kind {
-            BlockKind::Table { rows } => {
-                Some(rows.iter().map(|r| r.iter().map(|c| c.text.as_str()).collect()).collect())
-            }
-            _ => None,
-        })
-        .collect();
+    let tables = first_page_tables(&doc);
     assert_eq!(
         tables,
         [vec![
