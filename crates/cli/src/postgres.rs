@@ -276,7 +276,35 @@ impl EmbeddedPostgres {
     }
 }
 
-/// A free TCP port on loopback (bound then released).
+/// A free TCP port on loopback (bound then released), never one this process was given
+/// before: the kernel may hand a just-released port out again, and two services told the
+/// same port cannot both start.
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    for _ in 0..64 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        if GIVEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(port) {
+            return Ok(port);
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "no loopback port this process was not given already"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::free_port;
+
+    #[test]
+    fn free_ports_are_never_handed_out_twice() {
+        let threads: Vec<_> = (0..4)
+            .map(|_| std::thread::spawn(|| (0..100).map(|_| free_port().expect("port")).collect::<Vec<_>>()))
+            .collect();
+        let mut ports: Vec<u16> = threads.into_iter().flat_map(|t| t.join().expect("thread")).collect();
+        assert!(ports.iter().all(|&p| p > 0));
+        ports.sort_unstable();
+        let before = ports.len();
+        ports.dedup();
+        assert_eq!(ports.len(), before, "a port was handed out twice");
+    }
 }
