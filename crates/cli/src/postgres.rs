@@ -288,7 +288,10 @@ pub fn free_port() -> std::io::Result<u16> {
             return Ok(port);
         }
     }
-    Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "no loopback port this process was not given already"))
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AddrInUse,
+        "64 loopback ports in a row were ones this process had given out already",
+    ))
 }
 
 #[cfg(test)]

@@ -34,27 +34,6 @@ fn words_from_gaps() {
     assert_eq!(text(&p), vec!["Hello world"]);
 }
 
-#[test]
-fn monospaced_lines_with_aligned_words_stay_lines() {
-    // Three lines of a monospaced font (advance 0.6 em, as Courier), each glyph
-    // placed on its own and words one space apart, so every word starts at the same
-    // x on each line: a single space is a word gap, not a column gutter.
-    let mut p = PageText::default();
-    for (i, line) in ["Test test test", "Code code code", "Rest rest rest"].iter().enumerate() {
-        let y = 700.0 - 12.0 * i as f32;
-        for (k, ch) in line.chars().enumerate() {
-            let start = p.text.len() as u32;
-            let space = ch == ' ';
-            if !space {
-                p.text.push(ch);
-            }
-            let len = p.text.len() as u32 - start;
-            p.glyphs.push(GlyphBox { x: 6.0 * k as f32, y, w: 6.0, size: 10.0, dir: 0, space, start, len });
-        }
-    }
-    assert_eq!(text(&p), vec!["Test test test\nCode code code\nRest rest rest"]);
-}
-
 /// Monospaced lines (advance 6, size 10), each glyph placed on its own; a space is a
 /// space glyph when `spaces`, else a gap.
 fn monospaced(lines: &[&str], spaces: bool) -> PageText {
@@ -75,6 +54,18 @@ fn monospaced(lines: &[&str], spaces: bool) -> PageText {
         }
     }
     p
+}
+
+#[test]
+fn monospaced_lines_with_aligned_words_stay_lines() {
+    // Three lines of a monospaced font (advance 0.6 em, as Courier), each glyph
+    // placed on its own and words one space apart, so every word starts at the same
+    // x on each line: a single space is a word gap, not a column gutter, whether the
+    // space is drawn or left as a gap.
+    for spaces in [true, false] {
+        let p = monospaced(&["Test test test", "Code code code", "Rest rest rest"], spaces);
+        assert_eq!(text(&p), vec!["Test test test\nCode code code\nRest rest rest"], "spaces drawn: {spaces}");
+    }
 }
 
 #[test]
