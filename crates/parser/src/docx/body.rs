@@ -118,8 +118,13 @@ pub struct Walker<'s> {
     note_order: Vec<(bool, String, u32)>,
     header_footer: Vec<String>,
     seen_hf: HashSet<String>,
-    /// Open OMML scripts, accents and delimiters: (element, text position, characters).
+    /// Open OMML scripts, accents, delimiters, fractions and radicals: (element, text
+    /// position, characters — for a fraction or radical, where its numerator or degree ends).
     math: Vec<(Vec<u8>, usize, String)>,
+    /// Open `m:oMath` elements: equation text whose operators are spaced apart.
+    in_math: u32,
+    /// Where the outermost open equation starts in its paragraph's text.
+    math_from: usize,
     /// Superscript or subscript of the current run (`w:vertAlign`).
     run_script: Option<&'static [u8]>,
     /// Superscript or subscript text being collected: (kind, paragraph depth, text position).
@@ -172,6 +177,92 @@ fn math_render(kind: &[u8], inner: &str, chr: &str) -> String {
     }
 }
 
+/// Plain-text rendering of an OMML fraction (`num/den`) or radical (`√(e)`, `∛(e)`,
+/// `(n)√(e)`); a part of more than one symbol is put in parentheses.
+fn split_render(kind: &[u8], first: &str, second: &str) -> String {
+    let (first, second) = (first.trim(), second.trim());
+    let group = |t: &str| {
+        let single = t.chars().count() == 1
+            || t.chars().all(|c| c.is_alphanumeric() || c == '.')
+            || (t.starts_with('(') && t.ends_with(')') && t[1..t.len() - 1].chars().all(|c| c != '(' && c != ')'));
+        if single { t.to_string() } else { format!("({t})") }
+    };
+    if kind == b"f" {
+        return format!("{}/{}", group(first), group(second));
+    }
+    let root = match first {
+        "" | "2" => "√".to_string(),
+        "3" => "∛".to_string(),
+        "4" => "∜".to_string(),
+        n => format!("({n})√"),
+    };
+    format!("{root}({second})")
+}
+
+/// Operators of equation text that read with a space either side, as in `a = b + c`.
+fn spaced_operator(c: char) -> bool {
+    matches!(
+        c,
+        '=' | '≠'
+            | '<'
+            | '>'
+            | '≤'
+            | '≥'
+            | '≈'
+            | '≡'
+            | '∼'
+            | '≅'
+            | '∝'
+            | '→'
+            | '←'
+            | '↔'
+            | '⇒'
+            | '⇐'
+            | '⇔'
+            | '∈'
+            | '∉'
+            | '⊂'
+            | '⊆'
+            | '⊃'
+            | '⊇'
+            | '+'
+            | '-'
+            | '−'
+            | '±'
+            | '∓'
+            | '×'
+            | '÷'
+    )
+}
+
+/// Appends equation text with a space either side of its operators; a sign that opens an
+/// expression (`−x`, `(−1)`, `= −2`) stays attached to what follows.
+fn push_spaced_operators(text: &mut String, from: usize, run: &str) {
+    let from = if text.is_char_boundary(from) { from } else { text.len() };
+    for c in run.chars() {
+        let last = text.get(from..).unwrap_or_default().trim_end().chars().next_back();
+        if c.is_whitespace() {
+            if !text.ends_with(char::is_whitespace) && !text.is_empty() {
+                text.push(' ');
+            }
+            continue;
+        }
+        let sign = matches!(c, '+' | '-' | '−' | '±' | '∓')
+            && last.is_none_or(|l| spaced_operator(l) || matches!(l, '(' | '[' | '{' | ',' | '|' | '∑' | '∏' | '∫'));
+        if spaced_operator(c) && !sign {
+            let keep = text.trim_end().len();
+            text.truncate(keep);
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push(c);
+            text.push(' ');
+        } else {
+            text.push(c);
+        }
+    }
+}
+
 /// Elements whose whole subtree carries no text to show.
 fn skipped(name: &[u8]) -> bool {
     matches!(
@@ -215,6 +306,8 @@ impl<'s> Walker<'s> {
             header_footer: Vec::new(),
             seen_hf: HashSet::new(),
             math: Vec::new(),
+            in_math: 0,
+            math_from: 0,
             run_script: None,
             script: None,
         }
@@ -409,16 +502,35 @@ impl<'s> Walker<'s> {
                                 p.text.push_str(&format!(" [{a}] "));
                             }
                         }
-                        b"sub" | b"sup" | b"acc" | b"d" | b"nary" => {
+                        b"sub" | b"sup" | b"acc" | b"d" | b"nary" | b"f" | b"rad" => {
                             if let Some((kind, start, chr)) = self.math.pop()
                                 && let Some(p) = paras.last_mut()
                                 && start <= p.text.len()
                                 && p.text.is_char_boundary(start)
                             {
                                 let inner = p.text.split_off(start);
-                                p.text.push_str(&math_render(&kind, &inner, &chr));
+                                if kind == b"f" || kind == b"rad" {
+                                    let at = chr.parse::<usize>().unwrap_or(start).saturating_sub(start);
+                                    let at = if inner.is_char_boundary(at) { at } else { 0 };
+                                    p.text.push_str(&split_render(&kind, &inner[..at], &inner[at..]));
+                                } else {
+                                    p.text.push_str(&math_render(&kind, &inner, &chr));
+                                }
                             }
                         }
+                        b"num" | b"deg" => {
+                            // Where a fraction's numerator or a radical's degree ends.
+                            if name == b"deg" && self.math.last().is_some_and(|m| m.0 == b"deg") {
+                                self.math.pop();
+                            }
+                            if let Some(m) = self.math.last_mut()
+                                && (m.0 == b"f" || m.0 == b"rad")
+                                && let Some(p) = paras.last()
+                            {
+                                m.2 = p.text.len().to_string();
+                            }
+                        }
+                        b"oMath" => self.in_math = self.in_math.saturating_sub(1),
                         b"footnote" | b"endnote" => {
                             if let Some((end, id, texts)) = note.take() {
                                 self.notes.insert((end, id), texts.join("\n"));
@@ -429,8 +541,15 @@ impl<'s> Walker<'s> {
                 }
                 Event::Text(t) if in_text && skip_from.is_none() => {
                     self.before_text(&mut paras);
+                    let spaced = self.in_math > 0
+                        && !self.math.iter().any(|m| matches!(m.0.as_slice(), b"sub" | b"sup" | b"f" | b"deg"));
                     if let Some(p) = paras.last_mut() {
-                        p.text.push_str(&t.decode().unwrap_or_default());
+                        let t = t.decode().unwrap_or_default();
+                        if spaced {
+                            push_spaced_operators(&mut p.text, self.math_from, &t);
+                        } else {
+                            p.text.push_str(&t);
+                        }
                     }
                 }
                 Event::GeneralRef(g) if in_text && skip_from.is_none() => {
@@ -510,10 +629,22 @@ impl<'s> Walker<'s> {
                     *alt = Some(d.split_whitespace().collect::<Vec<_>>().join(" "));
                 }
             }
-            b"sub" | b"sup" | b"acc" | b"d" | b"nary" => {
+            b"sub" | b"sup" | b"acc" | b"d" | b"nary" | b"f" | b"rad" => {
                 if let Some(p) = paras.last() {
                     self.math.push((name.to_vec(), p.text.len(), String::new()));
                 }
+            }
+            b"deg" => {
+                // A degree is read like a script: its operators stay unspaced.
+                if let Some(p) = paras.last() {
+                    self.math.push((name.to_vec(), p.text.len(), String::new()));
+                }
+            }
+            b"oMath" => {
+                if self.in_math == 0 {
+                    self.math_from = paras.last().map_or(0, |p| p.text.len());
+                }
+                self.in_math += 1;
             }
             _ => self.inline(name, e, paras, tables, in_ppr.is_some(), alt, hidden_run),
         }

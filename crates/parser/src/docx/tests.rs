@@ -94,3 +94,41 @@ fn headers_and_footers_come_once_after_the_body() {
     let lines: Vec<&str> = out.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     assert_eq!(lines, ["Body text", "Spec PPR-9087 rev 3", "Page 1"], "{out}");
 }
+
+#[test]
+fn equations_read_as_linear_text_with_spaced_operators() {
+    let m = |body: &str| {
+        format!(r#"<m:oMath xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math">{body}</m:oMath>"#)
+    };
+    let r = |t: &str| format!("<m:r><m:t>{t}</m:t></m:r>");
+    let run = |t: &str| format!(r#"<w:r><w:t xml:space="preserve">{t}</w:t></w:r>"#);
+    let frac = |n: &str, d: &str| format!("<m:f><m:num>{n}</m:num><m:den>{d}</m:den></m:f>");
+    let sub = |b: &str, s: &str| format!("<m:sSub><m:e>{b}</m:e><m:sub>{s}</m:sub></m:sSub>");
+    let body = [
+        // Relations and binary operators spaced; the script's own `j=1` left as written.
+        format!("<w:p>{}</w:p>", m(&format!("{}{}{}", r("y=a+"), sub(&r("b"), &r("j=1")), r("−c")))),
+        // A sign that opens the equation, or follows an operator, stays with its operand.
+        format!("<w:p>{}{}</w:p>", run("the value is "), m(&r("−2"))),
+        format!("<w:p>{}</w:p>", m(&r("x=−1"))),
+        // Fractions as num/den, a part of several symbols in parentheses; radicals.
+        format!("<w:p>{}</w:p>", m(&format!("{}{}", r("k="), frac(&r("a+b"), &r("2"))))),
+        format!(
+            "<w:p>{}</w:p>",
+            m(&format!(
+                "{}<m:rad><m:radPr><m:degHide m:val=\"1\"/></m:radPr><m:deg/><m:e>{}</m:e></m:rad>{}<m:rad><m:deg>{}</m:deg><m:e>{}</m:e></m:rad>",
+                r("r="),
+                r("x"),
+                r("+"),
+                r("3"),
+                r("y+1"),
+            ))
+        ),
+    ]
+    .concat();
+    let out = text(&package(&body, &[]));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["y = a + b_(j=1) − c", "the value is −2", "x = −1", "k = (a+b)/2", "r = √(x) + ∛(y + 1)"],
+        "{out}"
+    );
+}

@@ -148,7 +148,7 @@ fn docx_fixture_structure() {
     let text = to_text(&doc);
     assert_eq!(text.matches("Boxed note").count(), 1, "text box once: {text}");
     assert!(text.contains("[Architecture diagram]"));
-    assert!(text.contains("E=mc²"), "{text}");
+    assert!(text.contains("E = mc²"), "{text}");
     assert!(text.contains("[1] Needs root."));
     assert!(!text.contains("no host"));
 }
