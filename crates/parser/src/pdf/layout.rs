@@ -12,10 +12,12 @@
 //! grid instead: read row by row and kept as a table of cells.
 
 pub mod accents;
+mod bands;
 mod bidi;
 mod grid;
 
 use super::interp::{GlyphBox, PageText};
+use bands::shared_gutter;
 use grid::{Item, cells, grid, is_grid, split_off_grid, table_prefix, table_run};
 
 /// Gap (in font sizes) that separates two words.
@@ -513,20 +515,38 @@ fn order(blocks: &[Block], idx: Vec<usize>, depth: u32, out: &mut Vec<Item>) {
             merged.push(band);
         }
         if merged.len() > 1 {
+            // Bands no table takes, in columns of their own and sharing a gutter, are
+            // one band: a box at the top of a column beside the tops of the others,
+            // the columns running on below it.
+            let mut loose: Vec<Vec<usize>> = Vec::new();
+            let flush = |loose: &mut Vec<Vec<usize>>, out: &mut Vec<Item>| {
+                let mut joined: Vec<Vec<usize>> = Vec::new();
+                for band in loose.drain(..) {
+                    match joined.last_mut() {
+                        Some(prev) if shared_gutter(blocks, prev, &band) => prev.extend_from_slice(&band),
+                        _ => joined.push(band),
+                    }
+                }
+                for band in joined {
+                    order(blocks, band, depth + 1, out);
+                }
+            };
             let mut k = 0;
             while k < merged.len() {
                 let (end, prefixes) = table_run(blocks, &merged, k);
                 if let Some((end, cells)) = table_prefix(blocks, k, prefixes) {
+                    flush(&mut loose, out);
                     grid(cells, out);
                     k = end;
                     continue;
                 }
                 // A run that is no table is not tried again from each of its bands.
                 for band in &mut merged[k..end.max(k + 1)] {
-                    order(blocks, std::mem::take(band), depth + 1, out);
+                    loose.push(std::mem::take(band));
                 }
                 k = end.max(k + 1);
             }
+            flush(&mut loose, out);
             return;
         }
     }

@@ -504,3 +504,46 @@ fn identifiers_wrapped_after_a_hyphen_keep_it() {
     assert_eq!(join("-", "item"), "-\nitem");
     assert_eq!(join("Windows-", "Server"), "Windows-\nServer");
 }
+
+#[test]
+fn a_box_at_the_top_of_a_column_is_read_before_the_column_runs_on_below_it() {
+    // Three tables of symbol and name, each drawn row by row; the first sits under a box
+    // of text at the top left, the other two start beside the box. A running header spans
+    // the page and a footer of two blocks apart closes it. The box, then each table.
+    fn words<'a>(items: &mut Vec<(f32, f32, &'a str)>, y: f32, line: &'a str) {
+        let mut x = 50.0;
+        for w in line.split(' ') {
+            items.push((x, y, w));
+            x += 5.0 * (w.chars().count() + 1) as f32;
+        }
+    }
+    let header = "Character sets of the page: the glyphs of a font with their names and their code points";
+    let mut items = Vec::new();
+    words(&mut items, 760.0, header);
+    let boxed = ["Character Sets", "of the Dingbats", "This page tests", "the glyphs of the", "font and names."];
+    for (k, line) in boxed.into_iter().enumerate() {
+        words(&mut items, 700.0 - 12.0 * k as f32, line);
+    }
+    let names: Vec<Vec<String>> =
+        (0..3).map(|t| (0..12).map(|r| format!("{}{r}", ["a", "b", "c"][t])).collect()).collect();
+    for (t, (x, top)) in [(50.0, 630.0), (200.0, 700.0), (350.0, 700.0)].into_iter().enumerate() {
+        for (r, name) in names[t].iter().enumerate() {
+            let y = top - 13.0 * r as f32;
+            items.push((x, y, "*"));
+            items.push((x + 23.0, y, name));
+            items.push((x + 28.0 + 5.0 * name.len() as f32, y, "[x27]"));
+        }
+    }
+    items.push((50.0, 380.0, "Footer"));
+    items.push((350.0, 380.0, "Suite"));
+    let out = text(&page(&items));
+    let lines: Vec<&str> = out.iter().flat_map(|b| b.lines()).collect();
+    let mut want: Vec<String> = vec![header.to_string()];
+    want.extend(boxed.iter().map(|l| l.to_string()));
+    want.extend(names.iter().flatten().map(|n| format!("{n} [x27]")));
+    want.extend(["Footer".to_string(), "Suite".to_string()]);
+    // Symbols aside (their place within a table is the table's business), every line in
+    // reading order.
+    assert_eq!(lines.iter().filter(|l| **l != "*").copied().collect::<Vec<_>>(), want, "{out:#?}");
+    assert_eq!(lines.iter().filter(|l| **l == "*").count(), 36);
+}
