@@ -301,11 +301,17 @@ fn leading(lines: &[Line], by_start: &[usize]) -> Option<f32> {
     Some(*v.select_nth_unstable_by(mid, f32::total_cmp).1)
 }
 
-/// The lines that look like a table's cells drawn row by row: a few words, drawn right
-/// before or right after a line beside them on their baseline. A column of paragraphs
-/// drawn line by line across the page has longer lines.
-fn cell_like(lines: &[Line], by_start: &[usize]) -> Vec<bool> {
-    let mut out = vec![false; lines.len()];
+/// The lines drawn right before or right after a line beside them on their baseline
+/// (`paired`), and of those the ones that look like a table's cells drawn row by row: a
+/// few words (`cell`). A column of paragraphs drawn line by line across the page has
+/// longer lines.
+struct Pairs {
+    paired: Vec<bool>,
+    cell: Vec<bool>,
+}
+
+fn pairs(lines: &[Line], by_start: &[usize]) -> Pairs {
+    let mut out = Pairs { paired: vec![false; lines.len()], cell: vec![false; lines.len()] };
     for w in by_start.windows(2) {
         let (a, b) = (&lines[w[0]], &lines[w[1]]);
         let size = a.size.max(b.size);
@@ -313,8 +319,10 @@ fn cell_like(lines: &[Line], by_start: &[usize]) -> Vec<bool> {
             && (a.y - b.y).abs() < 0.2 * size
             && (a.x1 <= b.x0 + 0.1 * size || b.x1 <= a.x0 + 0.1 * size);
         if beside {
-            out[w[0]] |= a.words.len() <= 3;
-            out[w[1]] |= b.words.len() <= 3;
+            out.paired[w[0]] = true;
+            out.paired[w[1]] = true;
+            out.cell[w[0]] |= a.words.len() <= 3;
+            out.cell[w[1]] |= b.words.len() <= 3;
         }
     }
     out
@@ -325,7 +333,7 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
     let mut by_start: Vec<usize> = (0..lines.len()).collect();
     by_start.sort_by_key(|&i| spans[i].0);
     let leading = leading(lines, &by_start);
-    let cell = cell_like(lines, &by_start);
+    let Pairs { paired, cell } = pairs(lines, &by_start);
     let mut order: Vec<usize> = (0..lines.len()).collect();
     order.sort_by(|&a, &b| {
         let (la, lb) = (&lines[a], &lines[b]);
@@ -349,14 +357,15 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
             // a row drawn cell by cell) and either off the block's line pitch, or, below a
             // lone line, further than the page's leading (at most 1.3 font sizes: rows of
             // single lines are further apart by their cells' padding; unknown leading: no
-            // evidence), or both lines cell-like (short, drawn beside other lines).
+            // evidence), or cell-like (short, drawn beside other lines) under a cell-like
+            // line or under the wrapped line of a cell (nothing beside it).
             let next_row = || {
                 let last = *b.lines.last().unwrap_or(&i);
                 (if b.lines.len() > 1 {
                     (dy - b.pitch).abs() > 0.2 * size
                 } else {
                     leading.is_some_and(|lead| dy > (lead + 0.2).min(1.3) * size)
-                } || (cell[last] && cell[i]))
+                } || (cell[i] && (cell[last] || (b.lines.len() > 1 && !paired[last]))))
                     && drawn_between(lines, &spans, &by_start, b, last, i)
             };
             if dy > 0.2 * size

@@ -547,3 +547,35 @@ fn a_box_at_the_top_of_a_column_is_read_before_the_column_runs_on_below_it() {
     assert_eq!(lines.iter().filter(|l| **l != "*").copied().collect::<Vec<_>>(), want, "{out:#?}");
     assert_eq!(lines.iter().filter(|l| **l == "*").count(), 36);
 }
+
+#[test]
+fn a_short_cell_under_a_wrapped_one_starts_the_next_row() {
+    // Labels and descriptions in two columns, drawn row by row, rows at the pitch of the
+    // wrapped description's lines. The short description of the second row is no third
+    // line of the first row's description.
+    fn words<'a>(items: &mut Vec<(f32, f32, &'a str)>, x: f32, y: f32, line: &'a str) {
+        let mut x = x;
+        for w in line.split(' ') {
+            items.push((x, y, w));
+            x += 5.0 * (w.chars().count() + 1) as f32;
+        }
+    }
+    let rows: [(&str, &[&str]); 3] = [
+        ("database.url", &["Where the catalog lives, in PostgreSQL", "with the pgvector extension."]),
+        ("storage.kind", &["s3 or fs."]),
+        ("model.threads", &["Threads per session."]),
+    ];
+    let mut items = Vec::new();
+    let mut y = 700.0;
+    for (label, desc) in rows {
+        items.push((50.0, y, label));
+        for line in desc {
+            words(&mut items, 130.0, y, line);
+            y -= 12.0;
+        }
+    }
+    let out = text(&page(&items));
+    let lines: Vec<&str> = out.iter().flat_map(|b| b.lines()).collect();
+    let want: Vec<&str> = rows.iter().flat_map(|(l, d)| std::iter::once(*l).chain(d.iter().copied())).collect();
+    assert_eq!(lines, want, "{out:#?}");
+}
