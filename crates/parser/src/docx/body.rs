@@ -313,6 +313,21 @@ impl<'s> Walker<'s> {
         }
     }
 
+    /// Appends the text of a run to the open paragraph; in an equation (outside its
+    /// scripts, fractions and degrees) with its operators spaced.
+    fn push_text(&mut self, paras: &mut [Para], t: &str) {
+        self.before_text(paras);
+        let spaced =
+            self.in_math > 0 && !self.math.iter().any(|m| matches!(m.0.as_slice(), b"sub" | b"sup" | b"f" | b"deg"));
+        if let Some(p) = paras.last_mut() {
+            if spaced {
+                push_spaced_operators(&mut p.text, self.math_from, t);
+            } else {
+                p.text.push_str(t);
+            }
+        }
+    }
+
     /// Renders the superscript or subscript text collected so far as `^(..)` / `_(..)`
     /// (digits as Unicode super/subscripts), as the same markup reads in equations.
     fn close_script(&mut self, paras: &mut [Para]) {
@@ -540,29 +555,13 @@ impl<'s> Walker<'s> {
                     }
                 }
                 Event::Text(t) if in_text && skip_from.is_none() => {
-                    self.before_text(&mut paras);
-                    let spaced = self.in_math > 0
-                        && !self.math.iter().any(|m| matches!(m.0.as_slice(), b"sub" | b"sup" | b"f" | b"deg"));
-                    if let Some(p) = paras.last_mut() {
-                        let t = t.decode().unwrap_or_default();
-                        if spaced {
-                            push_spaced_operators(&mut p.text, self.math_from, &t);
-                        } else {
-                            p.text.push_str(&t);
-                        }
-                    }
+                    self.push_text(&mut paras, &t.decode().unwrap_or_default());
                 }
                 Event::GeneralRef(g) if in_text && skip_from.is_none() => {
-                    self.before_text(&mut paras);
-                    if let Some(p) = paras.last_mut() {
-                        p.text.push_str(&entity(&g));
-                    }
+                    self.push_text(&mut paras, &entity(&g));
                 }
                 Event::CData(c) if in_text && skip_from.is_none() => {
-                    self.before_text(&mut paras);
-                    if let Some(p) = paras.last_mut() {
-                        p.text.push_str(&String::from_utf8_lossy(&c));
-                    }
+                    self.push_text(&mut paras, &String::from_utf8_lossy(&c));
                 }
                 _ => {}
             }
