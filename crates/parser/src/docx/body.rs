@@ -125,6 +125,8 @@ pub struct Walker<'s> {
     in_math: u32,
     /// Where the outermost open equation starts in its paragraph's text.
     math_from: usize,
+    /// The current equation run is normal text (`m:nor`): no operators to space.
+    math_plain: bool,
     /// Superscript or subscript of the current run (`w:vertAlign`).
     run_script: Option<&'static [u8]>,
     /// Superscript or subscript text being collected: (kind, paragraph depth, text position).
@@ -308,6 +310,7 @@ impl<'s> Walker<'s> {
             math: Vec::new(),
             in_math: 0,
             math_from: 0,
+            math_plain: false,
             run_script: None,
             script: None,
         }
@@ -317,8 +320,9 @@ impl<'s> Walker<'s> {
     /// scripts, fractions and degrees) with its operators spaced.
     fn push_text(&mut self, paras: &mut [Para], t: &str) {
         self.before_text(paras);
-        let spaced =
-            self.in_math > 0 && !self.math.iter().any(|m| matches!(m.0.as_slice(), b"sub" | b"sup" | b"f" | b"deg"));
+        let spaced = self.in_math > 0
+            && !self.math_plain
+            && !self.math.iter().any(|m| matches!(m.0.as_slice(), b"sub" | b"sup" | b"f" | b"deg"));
         if let Some(p) = paras.last_mut() {
             if spaced {
                 push_spaced_operators(&mut p.text, self.math_from, t);
@@ -469,7 +473,10 @@ impl<'s> Walker<'s> {
                     depth = depth.saturating_sub(1);
                     match name {
                         b"t" => in_text = false,
-                        b"r" => hidden_run = false,
+                        b"r" => {
+                            hidden_run = false;
+                            self.math_plain = false;
+                        }
                         b"p" => self.end_paragraph(part, &mut paras, &mut tables, &mut note, &mut hf_text),
                         b"tc" => {
                             if let Some(t) = tables.last_mut()
@@ -662,6 +669,7 @@ impl<'s> Walker<'s> {
         hidden_run: &mut bool,
     ) {
         match name {
+            b"nor" if self.in_math > 0 => self.math_plain = true,
             b"docPr" => {
                 if let Some(d) = attr(e, b"descr").filter(|d| !d.trim().is_empty()) {
                     *alt = Some(d.split_whitespace().collect::<Vec<_>>().join(" "));

@@ -110,8 +110,9 @@ fn equations_read_as_linear_text_with_spaced_operators() {
         // A sign that opens the equation, or follows an operator, stays with its operand.
         format!("<w:p>{}{}</w:p>", run("the value is "), m(&r("−2"))),
         format!("<w:p>{}</w:p>", m(&r("x=−1"))),
-        // An operator written as an XML entity is spaced like the others.
-        format!("<w:p>{}</w:p>", m(&r("a&lt;b"))),
+        // An operator written as an XML entity is spaced like the others; normal text
+        // (`m:nor`) in an equation is left as written.
+        format!("<w:p>{}</w:p>", m(&format!("{}{}", r("a&lt;b"), "<m:r><m:rPr><m:nor/></m:rPr><m:t> if well-known</m:t></m:r>"))),
         // Fractions as num/den, a part of several symbols in parentheses; radicals.
         format!("<w:p>{}</w:p>", m(&format!("{}{}", r("k="), frac(&r("a+b"), &r("2"))))),
         format!(
@@ -130,7 +131,14 @@ fn equations_read_as_linear_text_with_spaced_operators() {
     let out = text(&package(&body, &[]));
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
-        ["y = a + b_(j=1) − c", "the value is −2", "x = −1", "a < b", "k = (a+b)/2", "r = √(x) + ∛(y + 1)"],
+        [
+            "y = a + b_(j=1) − c",
+            "the value is −2",
+            "x = −1",
+            "a < b if well-known",
+            "k = (a+b)/2",
+            "r = √(x) + ∛(y + 1)"
+        ],
         "{out}"
     );
 }
