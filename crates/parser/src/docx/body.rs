@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
+use super::math;
 use super::styles::{Counters, Styles, attr};
 use crate::error::{ParseError, Result};
 use crate::limits::{Budget, Limits};
@@ -118,9 +119,8 @@ pub struct Walker<'s> {
     note_order: Vec<(bool, String, u32)>,
     header_footer: Vec<String>,
     seen_hf: HashSet<String>,
-    /// Open OMML scripts, accents, delimiters, fractions and radicals: (element, text
-    /// position, characters — for a fraction or radical, where its numerator or degree ends).
-    math: Vec<(Vec<u8>, usize, String)>,
+    /// Open OMML scripts, accents, delimiters, n-ary operators, fractions, radicals, degrees.
+    math: Vec<math::Open>,
     /// Open `m:oMath` elements: equation text whose operators are spaced apart.
     in_math: u32,
     /// Where the outermost open equation starts in its paragraph's text.
@@ -131,138 +131,6 @@ pub struct Walker<'s> {
     run_script: Option<&'static [u8]>,
     /// Superscript or subscript text being collected: (kind, paragraph depth, text position).
     script: Option<(&'static [u8], usize, usize)>,
-}
-
-/// Plain-text rendering of OMML scripts, accents and delimiters: digits as Unicode
-/// sub/superscripts, other scripts as `_(..)` / `^(..)`, accents as combining marks.
-fn math_render(kind: &[u8], inner: &str, chr: &str) -> String {
-    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-    const SUB: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
-    let script = |table: &[char; 10], minus: char, plain: &str| -> String {
-        let simple = !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '−' || c == '+');
-        if simple {
-            inner
-                .chars()
-                .map(|c| match c {
-                    '0'..='9' => table[c as usize - '0' as usize],
-                    '+' => {
-                        if minus == '⁻' {
-                            '⁺'
-                        } else {
-                            '₊'
-                        }
-                    }
-                    _ => minus,
-                })
-                .collect()
-        } else {
-            format!("{plain}({inner})")
-        }
-    };
-    match kind {
-        b"sub" => script(&SUB, '₋', "_"),
-        b"sup" => script(&SUP, '⁻', "^"),
-        b"acc" => {
-            let accent = if chr.is_empty() { "\u{302}" } else { chr };
-            format!("{inner}{accent}")
-        }
-        b"nary" => {
-            let op = if chr.is_empty() { "∫" } else { chr };
-            format!("{op}{inner}")
-        }
-        _ => {
-            let (beg, end) = chr.split_once('\u{0}').unwrap_or(("(", ")"));
-            let beg = if chr.is_empty() { "(" } else { beg };
-            let end = if chr.is_empty() { ")" } else { end };
-            format!("{beg}{inner}{end}")
-        }
-    }
-}
-
-/// Plain-text rendering of an OMML fraction (`num/den`) or radical (`√(e)`, `∛(e)`,
-/// `(n)√(e)`); a part of more than one symbol is put in parentheses.
-fn split_render(kind: &[u8], first: &str, second: &str) -> String {
-    let (first, second) = (first.trim(), second.trim());
-    let group = |t: &str| {
-        let single = t.chars().count() == 1
-            || t.chars().all(|c| c.is_alphanumeric() || c == '.')
-            || (t.starts_with('(') && t.ends_with(')') && t[1..t.len() - 1].chars().all(|c| c != '(' && c != ')'));
-        if single { t.to_string() } else { format!("({t})") }
-    };
-    if kind == b"f" {
-        return format!("{}/{}", group(first), group(second));
-    }
-    let root = match first {
-        "" | "2" => "√".to_string(),
-        "3" => "∛".to_string(),
-        "4" => "∜".to_string(),
-        n => format!("({n})√"),
-    };
-    format!("{root}({second})")
-}
-
-/// Operators of equation text that read with a space either side, as in `a = b + c`.
-fn spaced_operator(c: char) -> bool {
-    matches!(
-        c,
-        '=' | '≠'
-            | '<'
-            | '>'
-            | '≤'
-            | '≥'
-            | '≈'
-            | '≡'
-            | '∼'
-            | '≅'
-            | '∝'
-            | '→'
-            | '←'
-            | '↔'
-            | '⇒'
-            | '⇐'
-            | '⇔'
-            | '∈'
-            | '∉'
-            | '⊂'
-            | '⊆'
-            | '⊃'
-            | '⊇'
-            | '+'
-            | '-'
-            | '−'
-            | '±'
-            | '∓'
-            | '×'
-            | '÷'
-    )
-}
-
-/// Appends equation text with a space either side of its operators; a sign that opens an
-/// expression (`−x`, `(−1)`, `= −2`) stays attached to what follows.
-fn push_spaced_operators(text: &mut String, from: usize, run: &str) {
-    let from = if text.is_char_boundary(from) { from } else { text.len() };
-    for c in run.chars() {
-        let last = text.get(from..).unwrap_or_default().trim_end().chars().next_back();
-        if c.is_whitespace() {
-            if !text.ends_with(char::is_whitespace) && !text.is_empty() {
-                text.push(' ');
-            }
-            continue;
-        }
-        let sign = matches!(c, '+' | '-' | '−' | '±' | '∓')
-            && last.is_none_or(|l| spaced_operator(l) || matches!(l, '(' | '[' | '{' | ',' | '|' | '∑' | '∏' | '∫'));
-        if spaced_operator(c) && !sign {
-            let keep = text.trim_end().len();
-            text.truncate(keep);
-            if !text.is_empty() {
-                text.push(' ');
-            }
-            text.push(c);
-            text.push(' ');
-        } else {
-            text.push(c);
-        }
-    }
 }
 
 /// Elements whose whole subtree carries no text to show.
@@ -320,12 +188,10 @@ impl<'s> Walker<'s> {
     /// scripts, fractions and degrees) with its operators spaced.
     fn push_text(&mut self, paras: &mut [Para], t: &str) {
         self.before_text(paras);
-        let spaced = self.in_math > 0
-            && !self.math_plain
-            && !self.math.iter().any(|m| matches!(m.0.as_slice(), b"sub" | b"sup" | b"f" | b"deg"));
+        let spaced = self.in_math > 0 && !self.math_plain && !self.math.iter().any(math::Open::compact);
         if let Some(p) = paras.last_mut() {
             if spaced {
-                push_spaced_operators(&mut p.text, self.math_from, t);
+                math::push_spaced(&mut p.text, self.math_from, t);
             } else {
                 p.text.push_str(t);
             }
@@ -348,7 +214,7 @@ impl<'s> Walker<'s> {
             let (body, trail) = rest.split_at(rest.trim_end().len());
             p.text.push_str(lead);
             if !body.is_empty() {
-                p.text.push_str(&math_render(kind, body, ""));
+                p.text.push_str(&math::script(kind, body));
             }
             p.text.push_str(trail);
         }
@@ -525,31 +391,25 @@ impl<'s> Walker<'s> {
                             }
                         }
                         b"sub" | b"sup" | b"acc" | b"d" | b"nary" | b"f" | b"rad" => {
-                            if let Some((kind, start, chr)) = self.math.pop()
+                            if let Some(m) = self.math.pop()
                                 && let Some(p) = paras.last_mut()
-                                && start <= p.text.len()
-                                && p.text.is_char_boundary(start)
+                                && m.start <= p.text.len()
+                                && p.text.is_char_boundary(m.start)
                             {
-                                let inner = p.text.split_off(start);
-                                if kind == b"f" || kind == b"rad" {
-                                    let at = chr.parse::<usize>().unwrap_or(start).saturating_sub(start);
-                                    let at = if inner.is_char_boundary(at) { at } else { 0 };
-                                    p.text.push_str(&split_render(&kind, &inner[..at], &inner[at..]));
-                                } else {
-                                    p.text.push_str(&math_render(&kind, &inner, &chr));
-                                }
+                                let inner = p.text.split_off(m.start);
+                                p.text.push_str(&m.render(&inner));
                             }
                         }
                         b"num" | b"deg" => {
                             // Where a fraction's numerator or a radical's degree ends.
-                            if name == b"deg" && self.math.last().is_some_and(|m| m.0 == b"deg") {
+                            if name == b"deg" && self.math.last().is_some_and(|m| m.kind == b"deg") {
                                 self.math.pop();
                             }
                             if let Some(m) = self.math.last_mut()
-                                && (m.0 == b"f" || m.0 == b"rad")
+                                && (m.kind == b"f" || m.kind == b"rad")
                                 && let Some(p) = paras.last()
                             {
-                                m.2 = p.text.len().to_string();
+                                m.split = Some(p.text.len());
                             }
                         }
                         b"oMath" => self.in_math = self.in_math.saturating_sub(1),
@@ -635,15 +495,10 @@ impl<'s> Walker<'s> {
                     *alt = Some(d.split_whitespace().collect::<Vec<_>>().join(" "));
                 }
             }
-            b"sub" | b"sup" | b"acc" | b"d" | b"nary" | b"f" | b"rad" => {
+            // A degree is read like a script: its operators stay unspaced.
+            b"sub" | b"sup" | b"acc" | b"d" | b"nary" | b"f" | b"rad" | b"deg" => {
                 if let Some(p) = paras.last() {
-                    self.math.push((name.to_vec(), p.text.len(), String::new()));
-                }
-            }
-            b"deg" => {
-                // A degree is read like a script: its operators stay unspaced.
-                if let Some(p) = paras.last() {
-                    self.math.push((name.to_vec(), p.text.len(), String::new()));
+                    self.math.push(math::Open::new(name, p.text.len()));
                 }
             }
             b"oMath" => {
@@ -680,13 +535,14 @@ impl<'s> Walker<'s> {
                 if let Some(m) = self
                     .math
                     .last_mut()
-                    .filter(|m| if name == b"chr" { m.0 == b"acc" || m.0 == b"nary" } else { m.0 == b"d" })
+                    .filter(|m| if name == b"chr" { m.kind == b"acc" || m.kind == b"nary" } else { m.kind == b"d" })
                 {
                     let v = attr(e, b"val").unwrap_or_default();
                     match name {
-                        b"endChr" => m.2 = format!("{}\u{0}{v}", m.2.split('\u{0}').next().unwrap_or("")),
-                        b"begChr" => m.2 = format!("{v}\u{0}{}", m.2.split('\u{0}').nth(1).unwrap_or("")),
-                        _ => m.2 = v,
+                        b"begChr" => m.beg = Some(v),
+                        b"endChr" => m.end = Some(v),
+                        // No character: the accent's or operator's default.
+                        _ => m.chr = Some(v).filter(|v| !v.is_empty()),
                     }
                 }
             }

@@ -10,6 +10,7 @@
 //! (document numbers, revisions, product names).
 
 mod body;
+mod math;
 mod package;
 mod styles;
 

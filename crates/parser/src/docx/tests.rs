@@ -115,6 +115,18 @@ fn equations_read_as_linear_text_with_spaced_operators() {
         format!("<w:p>{}</w:p>", m(&format!("{}{}", r("a&lt;b"), "<m:r><m:rPr><m:nor/></m:rPr><m:t> if well-known</m:t></m:r>"))),
         // Fractions as num/den, a part of several symbols in parentheses; radicals.
         format!("<w:p>{}</w:p>", m(&format!("{}{}", r("k="), frac(&r("a+b"), &r("2"))))),
+        // Delimiters with their characters (a missing end is `)`), an accent with none given.
+        format!(
+            "<w:p>{}</w:p>",
+            m(&format!(
+                "<m:d><m:dPr><m:begChr m:val=\"[\"/><m:endChr m:val=\"]\"/></m:dPr><m:e>{}</m:e></m:d>{}<m:d><m:dPr><m:begChr m:val=\"|\"/></m:dPr><m:e>{}</m:e></m:d>{}<m:acc><m:e>{}</m:e></m:acc>",
+                r("0,1"),
+                r("∪"),
+                r("x"),
+                r("="),
+                r("y"),
+            ))
+        ),
         format!(
             "<w:p>{}</w:p>",
             m(&format!(
@@ -137,6 +149,7 @@ fn equations_read_as_linear_text_with_spaced_operators() {
             "x = −1",
             "a < b if well-known",
             "k = (a+b)/2",
+            "[0,1]∪|x) = y\u{302}",
             "r = √(x) + ∛(y + 1)"
         ],
         "{out}"
