@@ -505,24 +505,26 @@ fn identifiers_wrapped_after_a_hyphen_keep_it() {
     assert_eq!(join("Windows-", "Server"), "Windows-\nServer");
 }
 
+/// The words of `line` from (x, y) on, one space (5 pt) apart, as [`page`] places them.
+fn line_at<'a>(items: &mut Vec<(f32, f32, &'a str)>, x: f32, y: f32, line: &'a str) {
+    let mut x = x;
+    for w in line.split(' ') {
+        items.push((x, y, w));
+        x += 5.0 * (w.chars().count() + 1) as f32;
+    }
+}
+
 #[test]
 fn a_box_at_the_top_of_a_column_is_read_before_the_column_runs_on_below_it() {
     // Three tables of symbol and name, each drawn row by row; the first sits under a box
     // of text at the top left, the other two start beside the box. A running header spans
     // the page and a footer of two blocks apart closes it. The box, then each table.
-    fn words<'a>(items: &mut Vec<(f32, f32, &'a str)>, y: f32, line: &'a str) {
-        let mut x = 50.0;
-        for w in line.split(' ') {
-            items.push((x, y, w));
-            x += 5.0 * (w.chars().count() + 1) as f32;
-        }
-    }
     let header = "Character sets of the page: the glyphs of a font with their names and their code points";
     let mut items = Vec::new();
-    words(&mut items, 760.0, header);
+    line_at(&mut items, 50.0, 760.0, header);
     let boxed = ["Character Sets", "of the Dingbats", "This page tests", "the glyphs of the", "font and names."];
     for (k, line) in boxed.into_iter().enumerate() {
-        words(&mut items, 700.0 - 12.0 * k as f32, line);
+        line_at(&mut items, 50.0, 700.0 - 12.0 * k as f32, line);
     }
     let names: Vec<Vec<String>> =
         (0..3).map(|t| (0..12).map(|r| format!("{}{r}", ["a", "b", "c"][t])).collect()).collect();
@@ -553,13 +555,6 @@ fn a_short_cell_under_a_wrapped_one_starts_the_next_row() {
     // Labels and descriptions in two columns, drawn row by row, rows at the pitch of the
     // wrapped description's lines. The short description of the second row is no third
     // line of the first row's description.
-    fn words<'a>(items: &mut Vec<(f32, f32, &'a str)>, x: f32, y: f32, line: &'a str) {
-        let mut x = x;
-        for w in line.split(' ') {
-            items.push((x, y, w));
-            x += 5.0 * (w.chars().count() + 1) as f32;
-        }
-    }
     let rows: [(&str, &[&str]); 3] = [
         ("database.url", &["Where the catalog lives, in PostgreSQL", "with the pgvector extension."]),
         ("storage.kind", &["s3 or fs."]),
@@ -570,7 +565,7 @@ fn a_short_cell_under_a_wrapped_one_starts_the_next_row() {
     for (label, desc) in rows {
         items.push((50.0, y, label));
         for line in desc {
-            words(&mut items, 130.0, y, line);
+            line_at(&mut items, 130.0, y, line);
             y -= 12.0;
         }
     }
